@@ -1,0 +1,221 @@
+"""Product bills of materials from CSV or XLSX tables (read with pandas).
+
+One row per BoM line. Columns (header names are case-insensitive; aliases in ``_ALIASES``):
+
+=====================  =========  =========================================================
+column                 required   meaning
+=====================  =========  =========================================================
+product_number         yes        the product this line belongs to (a file may hold several)
+product_name           no         the product's name (first non-blank value wins)
+part_number            yes        the part, as its FMD declares it (``ProductID@itemNumber``)
+parent_part_number     no         the assembly this part goes into; blank = top level
+quantity               yes        count per parent (or per product at top level), > 0
+part_name              no         description
+part_mass_g            no         mass of one part in grams (or ``part_mass`` + ``mass_unit``)
+recycled_kind          no         PIC, PCC, CL-PCC, OBP, recycled-metal, bio-based
+recycled_share         no         percent, 0–100 ("30", "30 %"); needs ``recycled_kind``
+fmd_file               no         the FMD file declaring the part, relative to the table
+category               no         electronics, mechanical, packaging, … (packaging is reported
+                                  as its own group)
+=====================  =========  =========================================================
+
+Errors name the file, the line (CSV: the text line; XLSX: the sheet row) and the column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import FmdError
+from .model import BomLine, BomProduct, BomTable, RecycledContent
+from .recycled import parse_kind
+from .units import UnitError, parse_number, to_grams
+
+_REQUIRED = ("product_number", "part_number", "quantity")
+_ALIASES = {
+    "product": "product_number",
+    "product_id": "product_number",
+    "part": "part_number",
+    "part_no": "part_number",
+    "item_number": "part_number",
+    "parent": "parent_part_number",
+    "parent_part": "parent_part_number",
+    "qty": "quantity",
+    "name": "part_name",
+    "description": "part_name",
+    "mass_g": "part_mass_g",
+    "weight_g": "part_mass_g",
+    "recycled_content_kind": "recycled_kind",
+    "recycled_content_share": "recycled_share",
+    "recycled_share_pct": "recycled_share",
+    "fmd": "fmd_file",
+    "declaration": "fmd_file",
+}
+_HEADER_LINE = 1  # data row i (0-based) sits on line i + 2 of the file
+
+
+def _canonical(column: object) -> str:
+    key = str(column).strip().lower().replace(" ", "_").replace("-", "_")
+    return _ALIASES.get(key, key)
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".xlsx", ".xlsm"}:
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        elif suffix in {".csv", ".txt", ".tsv"}:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None,
+                                engine="python", encoding="utf-8-sig", skip_blank_lines=False)
+        else:
+            raise FmdError(f"unsupported BoM table type {suffix!r} (use .csv or .xlsx)",
+                           path=str(path), code="wrong-format")
+    except FmdError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise FmdError(f"cannot read BoM table: {exc}", path=str(path),
+                       code="bom-unreadable") from None
+    frame.columns = [_canonical(c) for c in frame.columns]
+    missing = [c for c in _REQUIRED if c not in frame.columns]
+    if missing:
+        raise FmdError(f"BoM table lacks required column(s) {', '.join(missing)}",
+                       path=str(path), line=_HEADER_LINE, field=missing[0], code="bom-column")
+    return frame
+
+
+def _cell(row: pd.Series, column: str) -> str | None:
+    if column not in row.index:
+        return None
+    value = str(row[column]).strip()
+    return value or None
+
+
+def read_bom(path: str | Path) -> BomTable:
+    """Read and check a BoM table; raises ``FmdError`` naming file, line and column."""
+    path = Path(path)
+    spath = str(path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise FmdError(f"cannot read BoM table: {exc.strerror}", path=spath,
+                       code="bom-unreadable") from None
+    frame = _read_frame(path)
+    products: dict[str, BomProduct] = {}
+
+    for index, row in frame.iterrows():
+        line = int(index) + _HEADER_LINE + 1  # type: ignore[call-overload]
+        if all(not str(v).strip() for v in row.values):
+            continue  # blank spacer rows are common in hand-edited sheets
+        product_number, bom_line = _read_line(row, line, spath)
+        product = products.get(product_number)
+        if product is None:
+            product = BomProduct(product_number=product_number,
+                                 name=_cell(row, "product_name"), lines=[])
+            products[product_number] = product
+        elif product.name is None:
+            product.name = _cell(row, "product_name")
+        product.lines.append(bom_line)
+
+    if not products:
+        raise FmdError("BoM table has no rows", path=spath, line=_HEADER_LINE,
+                       code="bom-empty")
+    for product in products.values():
+        _check_structure(product, spath)
+    return BomTable(source_path=spath, sha256=digest, products=list(products.values()))
+
+
+def _read_line(row: pd.Series, line: int, path: str) -> tuple[str, BomLine]:
+    """One table row as (product number, ``BomLine``); raises ``FmdError`` naming the cell."""
+
+    def fail(message: str, column: str) -> FmdError:
+        return FmdError(message, path=path, line=line, field=column, code="bom-invalid",
+                        part_number=_cell(row, "part_number"))
+
+    product_number = _cell(row, "product_number")
+    part_number = _cell(row, "part_number")
+    if product_number is None:
+        raise fail("product_number is blank", "product_number")
+    if part_number is None:
+        raise fail("part_number is blank", "part_number")
+    try:
+        quantity = parse_number(_cell(row, "quantity"))
+    except UnitError as exc:
+        raise fail(f"quantity: {exc}", "quantity") from None
+    if quantity <= 0:
+        raise fail(f"quantity {quantity:g} must be greater than zero", "quantity")
+
+    mass_g: float | None = None
+    raw_mass, mass_column, unit = _cell(row, "part_mass_g"), "part_mass_g", "g"
+    if raw_mass is None and _cell(row, "part_mass") is not None:
+        raw_mass, mass_column = _cell(row, "part_mass"), "part_mass"
+        unit = _cell(row, "mass_unit") or "g"
+    if raw_mass is not None:
+        try:
+            mass_g = to_grams(parse_number(raw_mass), unit)
+        except UnitError as exc:
+            raise fail(f"{mass_column}: {exc}", mass_column) from None
+        if mass_g < 0:
+            raise fail(f"part mass {mass_g:g} g is negative", mass_column)
+
+    recycled = None
+    kind_text, share_text = _cell(row, "recycled_kind"), _cell(row, "recycled_share")
+    if kind_text or share_text:
+        if not (kind_text and share_text):
+            column = "recycled_share" if kind_text else "recycled_kind"
+            raise fail("recycled_kind and recycled_share must be given together", column)
+        try:
+            share = parse_number(share_text.rstrip("% ")) / 100.0
+        except UnitError as exc:
+            raise fail(f"recycled_share: {exc}", "recycled_share") from None
+        if not 0.0 <= share <= 1.0:
+            raise fail(f"recycled_share {share * 100:g} % is outside 0–100 %", "recycled_share")
+        try:
+            recycled = RecycledContent(kind=parse_kind(kind_text), share=share, source="bom")
+        except ValueError as exc:
+            raise fail(str(exc), "recycled_kind") from None
+
+    return product_number, BomLine(
+        part_number=part_number,
+        quantity=quantity,
+        parent_part_number=_cell(row, "parent_part_number"),
+        name=_cell(row, "part_name"),
+        mass_g=mass_g,
+        recycled=recycled,
+        fmd_file=_cell(row, "fmd_file"),
+        category=(_cell(row, "category") or "").lower() or None,
+        line=line,
+    )
+
+
+def _check_structure(product: BomProduct, path: str) -> None:
+    """Parents exist, no part appears twice under one parent, and the tree has no cycle."""
+    seen: dict[tuple[str | None, str], int] = {}
+    parts = {line.part_number for line in product.lines}
+    parent_of: dict[str, str | None] = {}
+    for line in product.lines:
+        key = (line.parent_part_number, line.part_number)
+        if key in seen:
+            raise FmdError(f"part {line.part_number!r} is listed twice under the same parent "
+                           f"(first on line {seen[key]}); merge the quantities",
+                           path=path, line=line.line, field="part_number",
+                           part_number=line.part_number, code="bom-duplicate")
+        seen[key] = line.line or 0
+        if line.parent_part_number is not None and line.parent_part_number not in parts:
+            raise FmdError(f"parent part {line.parent_part_number!r} is not a line of product "
+                           f"{product.product_number!r}", path=path, line=line.line,
+                           field="parent_part_number", part_number=line.part_number,
+                           code="bom-parent")
+        parent_of.setdefault(line.part_number, line.parent_part_number)
+    for line in product.lines:
+        chain = [line.part_number]
+        current = line.parent_part_number
+        while current is not None:
+            if current in chain:
+                raise FmdError(f"BoM cycle: {' → '.join([*chain, current])}", path=path,
+                               line=line.line, field="parent_part_number",
+                               part_number=line.part_number, code="bom-cycle")
+            chain.append(current)
+            current = parent_of.get(current)

@@ -1,0 +1,64 @@
+"""The material database (SQLAlchemy; SQLite by default, PostgreSQL for teams)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from .engine import DatabaseError, make_engine, require_current_schema, session_factory, upgrade
+from .importer import FileOutcome, ImportReport, import_paths
+from .queries import PartView, ProductSummary, ProductView, list_products, part_view, product_view
+
+__all__ = [
+    "DatabaseError",
+    "FileOutcome",
+    "ImportReport",
+    "MaterialDatabase",
+    "PartView",
+    "ProductSummary",
+    "ProductView",
+]
+
+
+class MaterialDatabase:
+    """One database, with the operations the CLI and the LCA engine need."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self.sessions = session_factory(self.engine)
+
+    def initialise(self) -> str:
+        """Create or migrate the schema (idempotent); returns the schema revision."""
+        return upgrade(self.engine)
+
+    def require_schema(self) -> None:
+        require_current_schema(self.engine)
+
+    def import_paths(self, paths: Iterable[str | Path], *, bom: str | Path | None = None,
+                     lenient: bool = False,
+                     progress: Callable[[FileOutcome, int], None] | None = None
+                     ) -> ImportReport:
+        self.require_schema()
+        return import_paths(self.sessions, paths, bom=bom, lenient=lenient, progress=progress)
+
+    def products(self) -> list[ProductSummary]:
+        self.require_schema()
+        with self.sessions() as session:
+            return list_products(session)
+
+    def show(self, key: str) -> ProductView | PartView:
+        """A product (by product number) or else a part (by part number)."""
+        self.require_schema()
+        with self.sessions() as session:
+            view: ProductView | PartView | None = product_view(session, key)
+            if view is None:
+                view = part_view(session, key)
+        if view is None:
+            raise KeyError(key)
+        return view
+
+    def dispose(self) -> None:
+        self.engine.dispose()

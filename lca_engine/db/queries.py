@@ -1,0 +1,395 @@
+"""Read-side views of the material database: products, parts and their BoM trees.
+
+Views are plain dataclasses with ``as_json()`` giving the shapes in SPEC.md. Recycled shares are
+fractions (0–1) in JSON, masses grams.
+
+Mass of a BoM line: the part's own mass (its current declaration, else the BoM's ``part_mass_g``)
+plus the masses of its children. A BoM parent is thus an assembly whose own declaration, if any,
+covers only what the children do not (adhesives, labels). A line with neither a mass nor children
+is a data gap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import models as m
+
+
+@dataclass(slots=True)
+class SubstanceView:
+    name: str
+    cas: str | None
+    mass_g: float | None
+    concentration_ppm: float | None = None
+    exemptions: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "cas": self.cas, "mass_g": self.mass_g,
+                "concentration_ppm": self.concentration_ppm, "exemptions": self.exemptions}
+
+
+@dataclass(slots=True)
+class MaterialView:
+    name: str
+    group: str | None
+    mass_g: float | None
+    recycled_kind: str | None
+    recycled_share: float
+    material_class: str | None = None
+    declared_value: float | None = None
+    declared_unit: str | None = None
+    substances: list[SubstanceView] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "group": self.group,
+            "class": self.material_class,
+            "mass_g": self.mass_g,
+            "declared": {"value": self.declared_value, "unit": self.declared_unit},
+            "recycled": {"kind": self.recycled_kind, "share": self.recycled_share},
+            "substances": [s.as_json() for s in self.substances],
+        }
+
+
+@dataclass(slots=True)
+class FlagView:
+    code: str
+    severity: str
+    message: str
+    part_number: str | None
+    material: str | None
+    field: str | None
+    line: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": self.message,
+                "part_number": self.part_number, "material": self.material,
+                "field": self.field, "line": self.line}
+
+
+@dataclass(slots=True)
+class PartView:
+    part_number: str
+    name: str | None
+    mass_g: float | None
+    version: str | None
+    manufacturer: str | None
+    supplier: str | None
+    declaration_file: str
+    declaration_sha256: str
+    declaration_date: str | None
+    format: str
+    history: int  # number of older, superseded declarations kept
+    materials: list[MaterialView]
+    flags: list[FlagView]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "part_number": self.part_number,
+            "name": self.name,
+            "mass_g": self.mass_g,
+            "version": self.version,
+            "manufacturer": self.manufacturer,
+            "supplier": self.supplier,
+            "declaration": {"file": self.declaration_file, "sha256": self.declaration_sha256,
+                            "date": self.declaration_date, "format": self.format,
+                            "superseded_versions": self.history},
+            "materials": [mv.as_json() for mv in self.materials],
+            "data_quality": [f.as_json() for f in self.flags],
+        }
+
+
+@dataclass(slots=True)
+class BomNode:
+    part_number: str
+    name: str | None
+    quantity: float
+    parent_part_number: str | None
+    category: str | None
+    own_mass_g: float | None
+    mass_source: str | None  # "fmd", "bom" or None
+    declared: bool
+    children: list[BomNode] = field(default_factory=list)
+    total_quantity: float = 0.0  # units per product, all levels multiplied
+
+    @property
+    def unit_mass_g(self) -> float | None:
+        if self.own_mass_g is None and not self.children:
+            return None
+        child_mass = sum(c.quantity * (c.unit_mass_g or 0.0) for c in self.children)
+        return (self.own_mass_g or 0.0) + child_mass
+
+    def walk(self) -> list[BomNode]:
+        nodes = [self]
+        for child in self.children:
+            nodes.extend(child.walk())
+        return nodes
+
+
+@dataclass(slots=True)
+class ProductView:
+    product_number: str
+    name: str | None
+    bom_file: str
+    tree: list[BomNode]
+    materials: list[MaterialView]
+    flags: list[FlagView]
+
+    @property
+    def mass_g(self) -> float:
+        return sum(n.quantity * (n.unit_mass_g or 0.0) for n in self.tree)
+
+    @property
+    def nodes(self) -> list[BomNode]:
+        return [node for top in self.tree for node in top.walk()]
+
+    @property
+    def gaps(self) -> list[BomNode]:
+        return [n for n in self.nodes if n.unit_mass_g is None]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "part_number": self.product_number,
+            "product_number": self.product_number,
+            "name": self.name,
+            "mass_g": self.mass_g,
+            "bom_file": self.bom_file,
+            "materials": [mv.as_json() for mv in self.materials],
+            "parts": [{
+                "part_number": n.part_number,
+                "name": n.name,
+                "parent_part_number": n.parent_part_number,
+                "quantity": n.quantity,
+                "total_quantity": n.total_quantity,
+                "mass_g": n.unit_mass_g,
+                "mass_source": n.mass_source,
+                "declared": n.declared,
+                "category": n.category,
+            } for n in self.nodes],
+            "gaps": [{"part_number": n.part_number, "reason": "no FMD declaration and no BoM mass"}
+                     for n in self.gaps],
+            "data_quality": [f.as_json() for f in self.flags],
+        }
+
+
+@dataclass(slots=True)
+class ProductSummary:
+    product_number: str
+    name: str | None
+    lines: int
+    declared_lines: int
+    bom_file: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"product_number": self.product_number, "name": self.name,
+                "bom_lines": self.lines, "declared_lines": self.declared_lines,
+                "bom_file": self.bom_file}
+
+
+# -- queries ---------------------------------------------------------------------------------
+#
+# Reads use Core row queries, never ORM entities: rows carry no identity-map state, so nothing is
+# left for weakref callbacks at garbage collection. (CPython 3.11.7 can double-free in dictresize
+# when such a callback — SQLAlchemy's InstanceState cleanup — runs mid-resize; this avoids it and
+# is faster for the thousands of substance rows a product holds.)
+
+
+@dataclass(slots=True)
+class _Composition:
+    """The current version of one part, as rows."""
+
+    version_id: int
+    part_id: int
+    declaration_id: int
+    name: str | None
+    version: str | None
+    manufacturer: str | None
+    mass_g: float | None
+    file_name: str
+    sha256: str
+    declaration_date: Any
+    format: str
+    supplier: str | None
+    materials: list[MaterialView] = field(default_factory=list)
+
+
+def _compositions(session: Session, part_numbers: set[str]) -> dict[str, _Composition]:
+    """Current versions of parts with their materials and substances, in three queries."""
+    if not part_numbers:
+        return {}
+    pv, part, decl, hm, ms = (m.PartVersion, m.Part, m.Declaration, m.HomogeneousMaterial,
+                              m.MaterialSubstance)
+    current = (part.current_version_id == pv.id) & part.part_number.in_(part_numbers)
+    found: dict[str, _Composition] = {}
+    by_version: dict[int, _Composition] = {}
+    for row in session.execute(
+            select(part.part_number, pv.id, pv.part_id, pv.declaration_id, pv.name, pv.version,
+                   pv.manufacturer, pv.mass_g, decl.file_name, decl.sha256,
+                   decl.declaration_date, decl.format, m.Supplier.name)
+            .join(pv, current).join(decl, decl.id == pv.declaration_id)
+            .join(m.Supplier, m.Supplier.id == decl.supplier_id, isouter=True)):
+        composition = _Composition(*row[1:])
+        found[row[0]] = composition
+        by_version[composition.version_id] = composition
+    materials: dict[int, MaterialView] = {}
+    for row in session.execute(
+            select(hm.id, hm.part_version_id, hm.name, hm.material_group, hm.mass_g,
+                   hm.recycled_kind, hm.recycled_share, hm.material_class, hm.declared_value,
+                   hm.declared_unit)
+            .join(pv, pv.id == hm.part_version_id).join(part, current)
+            .order_by(hm.part_version_id, hm.position)):
+        view = MaterialView(name=row.name, group=row.material_group, mass_g=row.mass_g,
+                            recycled_kind=row.recycled_kind,
+                            recycled_share=row.recycled_share or 0.0,
+                            material_class=row.material_class,
+                            declared_value=row.declared_value, declared_unit=row.declared_unit)
+        materials[row.id] = view
+        by_version[row.part_version_id].materials.append(view)
+    for row in session.execute(
+            select(ms.material_id, ms.name, ms.cas, ms.mass_g, ms.concentration_ppm,
+                   ms.exemptions)
+            .join(hm, hm.id == ms.material_id).join(pv, pv.id == hm.part_version_id)
+            .join(part, current).order_by(ms.id)):
+        materials[row.material_id].substances.append(SubstanceView(
+            name=row.name, cas=row.cas, mass_g=row.mass_g,
+            concentration_ppm=row.concentration_ppm,
+            exemptions=[e["identity"] or "" for e in row.exemptions or []]))
+    return found
+
+
+def _flags(session: Session, condition: Any) -> list[FlagView]:
+    qf = m.QualityFlag
+    return [FlagView(r.code, r.severity, r.message, r.part_number, r.material, r.field, r.line)
+            for r in session.execute(
+                select(qf.code, qf.severity, qf.message, qf.part_number, qf.material, qf.field,
+                       qf.line).where(condition).order_by(qf.id))]
+
+
+def list_products(session: Session) -> list[ProductSummary]:
+    declared = select(m.Part.part_number).where(m.Part.current_version_id.is_not(None))
+    rows = session.execute(
+        select(m.Product.product_number, m.Product.name, m.Product.bom_file,
+               func.count(m.BomLine.id),
+               func.count(m.BomLine.id).filter(m.BomLine.part_number.in_(declared)))
+        .join(m.BomLine, m.BomLine.product_id == m.Product.id, isouter=True)
+        .group_by(m.Product.id).order_by(m.Product.product_number))
+    return [ProductSummary(product_number=r[0], name=r[1], bom_file=r[2], lines=r[3],
+                           declared_lines=r[4]) for r in rows]
+
+
+def part_view(session: Session, part_number: str) -> PartView | None:
+    composition = _compositions(session, {part_number}).get(part_number)
+    if composition is None:
+        return None
+    history = session.scalar(select(func.count(m.PartVersion.id)).where(
+        m.PartVersion.part_id == composition.part_id,
+        m.PartVersion.id != composition.version_id)) or 0
+    flags = _flags(session, (m.QualityFlag.declaration_id == composition.declaration_id)
+                   & ((m.QualityFlag.part_number == part_number)
+                      | m.QualityFlag.part_number.is_(None)))
+    return PartView(
+        part_number=part_number,
+        name=composition.name,
+        mass_g=composition.mass_g,
+        version=composition.version,
+        manufacturer=composition.manufacturer,
+        supplier=composition.supplier,
+        declaration_file=composition.file_name,
+        declaration_sha256=composition.sha256,
+        declaration_date=composition.declaration_date.isoformat()
+        if composition.declaration_date else None,
+        format=composition.format,
+        history=history,
+        materials=composition.materials,
+        flags=flags,
+    )
+
+
+def _scaled(view: MaterialView, factor: float) -> MaterialView:
+    def times(value: float | None) -> float | None:
+        return None if value is None else value * factor
+
+    return replace(view, mass_g=times(view.mass_g), substances=[
+        replace(s, mass_g=times(s.mass_g)) for s in view.substances])
+
+
+def _aggregate_materials(nodes: list[BomNode],
+                         compositions: dict[str, _Composition]) -> list[MaterialView]:
+    """Materials of the whole product: each part's materials × units per product, merged."""
+    merged: dict[tuple[str, str | None, str | None, float], MaterialView] = {}
+    substance_index: dict[tuple[str, str | None, str | None, float],
+                          dict[tuple[str, str | None], SubstanceView]] = defaultdict(dict)
+    for node in nodes:
+        composition = compositions.get(node.part_number)
+        if composition is None:
+            continue
+        for material in composition.materials:
+            view = _scaled(material, node.total_quantity)
+            key = (view.name, view.group, view.recycled_kind, view.recycled_share)
+            target = merged.get(key)
+            if target is None:
+                target = MaterialView(name=view.name, group=view.group, mass_g=0.0,
+                                      recycled_kind=view.recycled_kind,
+                                      recycled_share=view.recycled_share,
+                                      material_class=view.material_class)
+                merged[key] = target
+            target.mass_g = (target.mass_g or 0.0) + (view.mass_g or 0.0)
+            for substance in view.substances:
+                skey = (substance.name, substance.cas)
+                existing = substance_index[key].get(skey)
+                if existing is None:
+                    existing = SubstanceView(name=substance.name, cas=substance.cas, mass_g=0.0)
+                    substance_index[key][skey] = existing
+                    target.substances.append(existing)
+                existing.mass_g = (existing.mass_g or 0.0) + (substance.mass_g or 0.0)
+    return sorted(merged.values(), key=lambda v: -(v.mass_g or 0.0))
+
+
+def product_view(session: Session, product_number: str) -> ProductView | None:
+    product = session.execute(
+        select(m.Product.id, m.Product.product_number, m.Product.name, m.Product.bom_file)
+        .where(m.Product.product_number == product_number)).one_or_none()
+    if product is None:
+        return None
+    bl = m.BomLine
+    lines = session.execute(
+        select(bl.part_number, bl.parent_part_number, bl.quantity, bl.name, bl.mass_g,
+               bl.category).where(bl.product_id == product.id).order_by(bl.position)).all()
+    compositions = _compositions(session, {line.part_number for line in lines})
+    children: dict[str | None, list[Any]] = defaultdict(list)
+    for line in lines:
+        children[line.parent_part_number].append(line)
+
+    def build(line: Any, multiplier: float) -> BomNode:
+        composition = compositions.get(line.part_number)
+        if composition is not None and composition.mass_g is not None:
+            own, source = composition.mass_g, "fmd"
+        elif line.mass_g is not None:
+            own, source = line.mass_g, "bom"
+        else:
+            own, source = None, None
+        node = BomNode(part_number=line.part_number,
+                       name=line.name or (composition.name if composition else None),
+                       quantity=line.quantity, parent_part_number=line.parent_part_number,
+                       category=line.category, own_mass_g=own, mass_source=source,
+                       declared=composition is not None,
+                       total_quantity=multiplier * line.quantity)
+        node.children = [build(child, node.total_quantity)
+                         for child in children.get(line.part_number, [])]
+        return node
+
+    tree = [build(line, 1.0) for line in children.get(None, [])]
+    nodes = [n for top in tree for n in top.walk()]
+    declaration_ids = {c.declaration_id for c in compositions.values()}
+    flags = _flags(session, (m.QualityFlag.product_id == product.id)
+                   | m.QualityFlag.declaration_id.in_(declaration_ids))
+    return ProductView(product_number=product.product_number, name=product.name,
+                       bom_file=product.bom_file, tree=tree,
+                       materials=_aggregate_materials(nodes, compositions), flags=flags)
