@@ -252,5 +252,54 @@ def show(ctx: Context, key: str, as_json: bool) -> None:
         _print_part(view)
 
 
+@main.group()
+def data() -> None:
+    """The shipped background factors, with their sources and uncertainties."""
+
+
+@data.command(name="list")
+@click.option("--category", help="Only this category (metal, plastic, electricity, …).")
+@json_option
+def data_list(category: str | None, as_json: bool) -> None:
+    """List every background factor: key, value per unit, geography, year, source."""
+    from lca_engine.background import data_version, load_factors
+
+    factors = [f for f in load_factors() if category is None or f.category == category]
+    if as_json:
+        emit({"version": data_version(), "factors": [f.as_json() for f in factors]})
+        return
+    table = Table(title=f"gscdm-background {data_version()}: {len(factors)} factors")
+    table.add_column("key", no_wrap=True)
+    for column in ("kg CO2e", "per", "geo", "year", "±"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("source", overflow="ellipsis", no_wrap=True)
+    for f in factors:
+        spread = f"GSD {f.gsd:g}" if f.gsd else f"{f.min:g}–{f.max:g}"
+        table.add_row(f.key, f"{f.gwp100_kg_co2e:.4g}", f.unit, f.geography, str(f.year),
+                      spread, f.source[:60])
+    Console().print(table)
+
+
+@data.command(name="show")
+@click.argument("key")
+@json_option
+def data_show(key: str, as_json: bool) -> None:
+    """Show one factor with every field: value, gas split, uncertainty, source, derivation."""
+    from lca_engine.background import factor_index
+
+    factor = factor_index().get(key)
+    if factor is None:
+        fail(as_json, EXIT_REJECTED, f"no background factor {key!r} (see 'gscdm data list')",
+             {"error": "not-found", "message": f"no background factor {key!r}"})
+        return
+    if as_json:
+        emit(factor.as_json())
+        return
+    out = Console()
+    for name, value in factor.as_json().items():
+        if value not in (None, ""):
+            out.print(f"[bold]{name:<32}[/]{value}", soft_wrap=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

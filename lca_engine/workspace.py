@@ -47,9 +47,12 @@ class Workspace:
         revision = self.database.initialise()
         bw_report: dict[str, Any] | None = None
         if brightway:
-            from .brightway_project import setup_project  # heavy import, only when needed
+            # heavy imports, only when needed
+            from .background import build_background
+            from .brightway_project import setup_project
 
             bw_report = _jsonable(asdict(setup_project(self.home, rebuild=rebuild)))
+            bw_report["background"] = asdict(build_background(rebuild=rebuild))
         return InitReport(
             home=str(self.home.path),
             database=_redact(self.home.db_url),
