@@ -148,10 +148,10 @@ def _check(f: BackgroundFactor, where: str) -> None:
         raise BackgroundDataError(f"{where}: uncertainty_type {f.uncertainty_type!r} unknown")
     if f.uncertainty_type == "lognormal" and not (f.gsd and f.gsd > 1.0):
         raise BackgroundDataError(f"{where}: lognormal uncertainty needs a gsd above 1")
-    if f.uncertainty_type != "lognormal":
-        if f.min is None or f.max is None or not f.min <= f.gwp100_kg_co2e <= f.max:
-            raise BackgroundDataError(
-                f"{where}: {f.uncertainty_type} uncertainty needs min ≤ value ≤ max")
+    bounded = f.min is not None and f.max is not None and f.min <= f.gwp100_kg_co2e <= f.max
+    if f.uncertainty_type != "lognormal" and not bounded:
+        raise BackgroundDataError(
+            f"{where}: {f.uncertainty_type} uncertainty needs min ≤ value ≤ max")
     if not 1950 <= f.year <= 2030:
         raise BackgroundDataError(f"{where}: year {f.year} is implausible")
 

@@ -1,0 +1,375 @@
+"""From declared homogeneous materials to background datasets, by ordered, reasoned rules.
+
+The rules live in ``data/mapping/material_rules.yaml`` (first match wins, each with a reason); a
+user adds an override file in the engine home (``<home>/mapping_overrides.yaml``, same format),
+whose rules are tried first. A rule says which dataset(s) a material draws on and on what basis:
+
+``mass``           kg of material → a per-kg dataset, split between the virgin and the recycled
+                   dataset by the declared recycled share (cut-off: recycled input carries only
+                   its recycling burden);
+``by_substance``   alloys and platings: each declared substance's mass goes to the dataset of
+                   its element (tin, silver, gold…), the rest to the rule's dataset;
+``die_area``       silicon mass → die area = mass / (silicon density × die thickness), for the
+                   per-cm² IC datasets;
+``board_area``     PCB laminate mass → board area = mass / (laminate density × board thickness);
+``panel_area``     display glass mass → panel area = mass / (glass density × total glass thickness);
+``cell_capacity``  cathode coating mass → cell capacity = mass × active fraction × specific energy;
+``included``       already covered by another material's dataset (PCB copper in the per-m² board
+                   factor, electrolyte in the per-kWh cell factor): no flow, the reason is kept;
+``negligible``     declared but below any meaningful factor (heat-pipe water): no flow, reason kept.
+
+Every assumption (densities, thicknesses, specific energies) is a number in the rule file, so the
+derivation of each amount can be printed next to the result. A material no rule matches is never
+dropped: it comes back unmapped and the footprint reports it as a data gap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+RULES_FILE = Path(__file__).with_name("data") / "mapping" / "material_rules.yaml"
+OVERRIDES_FILENAME = "mapping_overrides.yaml"
+
+#: The unit a dataset must have for each basis (the background CSV unit column).
+BASIS_UNITS = {
+    "mass": "kg",
+    "by_substance": "kg",
+    "die_area": "cm2",
+    "board_area": "m2",
+    "panel_area": "m2",
+    "cell_capacity": "kWh_capacity",
+}
+NO_FLOW_BASES = frozenset({"included", "negligible"})
+
+
+class MappingError(ValueError):
+    """A rule file is malformed (message names the file, the rule and the field)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialInput:
+    """What the mapper needs to know about one homogeneous material."""
+
+    name: str
+    mass_g: float | None
+    group: str | None = None
+    material_class: str | None = None
+    recycled_kind: str | None = None
+    recycled_share: float = 0.0
+    substances: tuple[tuple[str | None, float], ...] = ()  # (CAS, grams) as declared
+    part_category: str | None = None
+
+    @property
+    def major_cas(self) -> str | None:
+        known = [(grams, cas) for cas, grams in self.substances if cas]
+        return max(known)[1] if known else None
+
+
+@dataclass(frozen=True, slots=True)
+class MappedFlow:
+    """An input of ``amount`` (in the dataset's unit) of background dataset ``dataset``."""
+
+    dataset: str
+    amount: float
+    fraction: str  # "virgin", "recycled" or "all"
+    derivation: str
+    proxy: bool = False
+    gsd: float | None = None  # extra uncertainty of the mapping itself (proxies)
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialMapping:
+    material: MaterialInput
+    rule_id: str | None
+    reason: str
+    flows: tuple[MappedFlow, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def mapped(self) -> bool:
+        return self.rule_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """All given fields must match (regexes are case-insensitive searches)."""
+
+    group: re.Pattern[str] | None = None
+    name: re.Pattern[str] | None = None
+    not_name: re.Pattern[str] | None = None
+    material_class: re.Pattern[str] | None = None
+    cas: frozenset[str] | None = None
+    category: frozenset[str] | None = None
+
+    def matches(self, m: MaterialInput) -> bool:
+        if self.group and not self.group.search(m.group or ""):
+            return False
+        if self.name and not self.name.search(m.name):
+            return False
+        if self.not_name and self.not_name.search(m.name):
+            return False
+        if self.material_class and not self.material_class.search(m.material_class or ""):
+            return False
+        if self.cas is not None and m.major_cas not in self.cas:
+            return False
+        return not (self.category is not None and (m.part_category or "") not in self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    when: tuple[Condition, ...]  # any of these
+    basis: str
+    reason: str
+    dataset: str | None = None
+    recycled: dict[str, str] = field(default_factory=dict)  # kind or "*" → dataset
+    params: dict[str, float] = field(default_factory=dict)
+    proxy: bool = False
+    gsd: float | None = None
+    source: str = ""
+
+    def matches(self, material: MaterialInput) -> bool:
+        return any(condition.matches(material) for condition in self.when)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    substance_datasets: dict[str, str]  # CAS → dataset for by_substance
+    constants: dict[str, float]
+    version: str
+    files: tuple[str, ...]
+
+
+def _regex(value: Any, where: str) -> re.Pattern[str] | None:
+    if value is None:
+        return None
+    try:
+        return re.compile(str(value), re.IGNORECASE)
+    except re.error as exc:
+        raise MappingError(f"{where}: bad regular expression {value!r}: {exc}") from None
+
+
+def _condition(raw: dict[str, Any], where: str) -> Condition:
+    unknown = set(raw) - {"group", "name", "not_name", "class", "cas", "category"}
+    if unknown:
+        raise MappingError(f"{where}: unknown match field(s) {sorted(unknown)}")
+    return Condition(
+        group=_regex(raw.get("group"), where),
+        name=_regex(raw.get("name"), where),
+        not_name=_regex(raw.get("not_name"), where),
+        material_class=_regex(raw.get("class"), where),
+        cas=frozenset(str(c) for c in raw["cas"]) if "cas" in raw else None,
+        category=frozenset(str(c).lower() for c in raw["category"]) if "category" in raw
+        else None,
+    )
+
+
+def _rule(raw: dict[str, Any], where: str) -> Rule:
+    for required in ("id", "match", "basis", "reason"):
+        if required not in raw:
+            raise MappingError(f"{where}: rule lacks {required!r}")
+    where = f"{where} (rule {raw['id']!r})"
+    basis = raw["basis"]
+    if basis not in BASIS_UNITS and basis not in NO_FLOW_BASES:
+        raise MappingError(f"{where}: unknown basis {basis!r}")
+    if basis not in NO_FLOW_BASES and not raw.get("dataset"):
+        raise MappingError(f"{where}: basis {basis!r} needs a dataset")
+    matches = raw["match"] if isinstance(raw["match"], list) else [raw["match"]]
+    recycled = raw.get("recycled") or {}
+    if isinstance(recycled, str):
+        recycled = {"*": recycled}
+    return Rule(
+        id=str(raw["id"]),
+        when=tuple(_condition(m, where) for m in matches),
+        basis=basis,
+        reason=" ".join(str(raw["reason"]).split()),
+        dataset=raw.get("dataset"),
+        recycled={str(k): str(v) for k, v in recycled.items()},
+        params={str(k): float(v) for k, v in (raw.get("params") or {}).items()},
+        proxy=bool(raw.get("proxy", False)),
+        gsd=float(raw["gsd"]) if raw.get("gsd") is not None else None,
+        source=" ".join(str(raw.get("source", "")).split()),
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            content = yaml.safe_load(handle) or {}
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(content, dict) or not isinstance(content.get("rules", []), list):
+        raise MappingError(f"{path}: expected a mapping with a 'rules' list")
+    return content
+
+
+@cache
+def _load(stamped: tuple[tuple[Path, int], ...]) -> RuleSet:
+    """Rules from files given with their mtime, so an edited file is read again."""
+    paths = [path for path, _ in stamped]
+    rules: list[Rule] = []
+    substance_datasets: dict[str, str] = {}
+    constants: dict[str, float] = {}
+    version = ""
+    for path in paths:
+        content = _read(path)
+        version = version or str(content.get("version", ""))
+        for index, raw in enumerate(content.get("rules", [])):
+            rules.append(_rule(raw, f"{path.name}: rules[{index}]"))
+        for cas, dataset in (content.get("substance_datasets") or {}).items():
+            substance_datasets.setdefault(str(cas), str(dataset))
+        for name, value in (content.get("constants") or {}).items():
+            constants.setdefault(str(name), float(value))
+    ids = [r.id for r in rules]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise MappingError(f"rule ids must be unique; repeated: {sorted(duplicates)}")
+    return RuleSet(tuple(rules), substance_datasets, constants, version,
+                   tuple(str(p) for p in paths))
+
+
+def load_rules(home: Path | None = None) -> RuleSet:
+    """The shipped rules, preceded by the home's override rules when that file exists."""
+    paths: list[Path] = []
+    if home is not None and (home / OVERRIDES_FILENAME).exists():
+        paths.append(home / OVERRIDES_FILENAME)
+    paths.append(RULES_FILE)
+    return _load(tuple((path, path.stat().st_mtime_ns) for path in paths))
+
+
+# -- applying a rule -------------------------------------------------------------------------
+
+def _param(rule: Rule, rules: RuleSet, name: str) -> float:
+    if name in rule.params:
+        return rule.params[name]
+    if name in rules.constants:
+        return rules.constants[name]
+    raise MappingError(f"rule {rule.id!r} needs parameter {name!r} (in params or constants)")
+
+
+def _split(rule: Rule, material: MaterialInput, amount: float, derivation: str,
+           notes: list[str]) -> list[MappedFlow]:
+    """Virgin/recycled split of ``amount`` by the declared recycled share (cut-off)."""
+    assert rule.dataset is not None
+    share = material.recycled_share if material.recycled_kind else 0.0
+    if share <= 0:
+        return [MappedFlow(rule.dataset, amount, "all", derivation, rule.proxy, rule.gsd)]
+    recycled = rule.recycled.get(material.recycled_kind or "") or rule.recycled.get("*")
+    if recycled is None:
+        notes.append(f"declared {share:.0%} {material.recycled_kind} content is not credited: "
+                     f"rule {rule.id!r} has no recycled dataset")
+        return [MappedFlow(rule.dataset, amount, "all", derivation, rule.proxy, rule.gsd)]
+    return [
+        MappedFlow(rule.dataset, amount * (1 - share), "virgin",
+                   f"{derivation} × (1 − {share:g} recycled)", rule.proxy, rule.gsd),
+        MappedFlow(recycled, amount * share, "recycled",
+                   f"{derivation} × {share:g} {material.recycled_kind}", rule.proxy, rule.gsd),
+    ]
+
+
+def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialMapping:
+    notes: list[str] = []
+    if rule.basis in NO_FLOW_BASES:
+        return MaterialMapping(material, rule.id, rule.reason)
+    grams = material.mass_g or 0.0
+    flows: list[MappedFlow]
+    if rule.basis == "mass":
+        flows = _split(rule, material, grams / 1000.0, f"{grams:g} g", notes)
+    elif rule.basis == "by_substance":
+        flows, rest = [], grams
+        by_dataset: dict[str, float] = {}
+        for cas, substance_g in material.substances:
+            dataset = rules.substance_datasets.get(cas or "")
+            if dataset is not None and substance_g > 0:
+                by_dataset[dataset] = by_dataset.get(dataset, 0.0) + substance_g
+                rest -= substance_g
+        for dataset, substance_g in sorted(by_dataset.items()):
+            flows.append(MappedFlow(dataset, substance_g / 1000.0, "all",
+                                    f"{substance_g:g} g of the declared substances", rule.proxy,
+                                    rule.gsd))
+        if rest > 1e-9:
+            flows.extend(_split(rule, material, rest / 1000.0,
+                                f"{rest:g} g not attributed to an element", notes))
+    elif rule.basis == "die_area":
+        density, thickness_um = (_param(rule, rules, "silicon_density_g_cm3"),
+                                 _param(rule, rules, "die_thickness_um"))
+        area = grams / (density * thickness_um * 1e-4)
+        flows = [MappedFlow(rule.dataset or "", area, "all",
+                            f"{grams:g} g ÷ ({density:g} g/cm³ × {thickness_um:g} µm) = "
+                            f"{area:.4g} cm² of die", rule.proxy, rule.gsd)]
+    elif rule.basis in {"board_area", "panel_area"}:
+        name = "laminate" if rule.basis == "board_area" else "glass"
+        density = _param(rule, rules, f"{name}_density_g_cm3")
+        thickness_mm = _param(rule, rules, f"{name}_thickness_mm")
+        area = grams / (density * thickness_mm * 0.1) / 1e4
+        flows = [MappedFlow(rule.dataset or "", area, "all",
+                            f"{grams:g} g ÷ ({density:g} g/cm³ × {thickness_mm:g} mm) = "
+                            f"{area:.5g} m²", rule.proxy, rule.gsd)]
+    elif rule.basis == "cell_capacity":
+        active = _param(rule, rules, "active_fraction")
+        specific = _param(rule, rules, "specific_energy_wh_per_g")
+        kwh = grams * active * specific / 1000.0
+        flows = [MappedFlow(rule.dataset or "", kwh, "all",
+                            f"{grams:g} g × {active:g} active × {specific:g} Wh/g = "
+                            f"{kwh * 1000:.4g} Wh", rule.proxy, rule.gsd)]
+    else:  # pragma: no cover - _rule() refuses other bases
+        raise MappingError(f"rule {rule.id!r}: unknown basis {rule.basis!r}")
+    if rule.proxy:
+        notes.append(f"proxy dataset: {rule.reason}")
+    return MaterialMapping(material, rule.id, rule.reason, tuple(flows), tuple(notes))
+
+
+def map_material(material: MaterialInput, rules: RuleSet) -> MaterialMapping:
+    """The first matching rule applied to ``material``, or an unmapped result."""
+    if material.mass_g is None:
+        return MaterialMapping(material, None, "material has no mass")
+    for rule in rules.rules:
+        if rule.matches(material):
+            return apply_rule(rule, rules, material)
+    return MaterialMapping(material, None, "no mapping rule matches this material")
+
+
+def map_materials(materials: Iterable[MaterialInput],
+                  rules: RuleSet) -> list[MaterialMapping]:
+    return [map_material(m, rules) for m in materials]
+
+
+def check_datasets(rules: RuleSet, units: dict[str, str]) -> list[str]:
+    """Problems with the datasets the rules name: unknown keys, or units that do not fit."""
+    problems: list[str] = []
+
+    def check(rule_id: str, dataset: str, basis: str) -> None:
+        if "::" in dataset:  # another Brightway database (user data); checked when built
+            return
+        if dataset not in units:
+            problems.append(f"rule {rule_id!r}: dataset {dataset!r} is not in the background data")
+        elif basis in BASIS_UNITS and units[dataset] != BASIS_UNITS[basis]:
+            problems.append(f"rule {rule_id!r}: dataset {dataset!r} is per {units[dataset]}, "
+                            f"basis {basis!r} needs {BASIS_UNITS[basis]}")
+
+    for rule in rules.rules:
+        if rule.dataset:
+            check(rule.id, rule.dataset, rule.basis)
+        for dataset in rule.recycled.values():
+            check(rule.id, dataset, rule.basis)
+    for cas, dataset in rules.substance_datasets.items():
+        check(f"substance {cas}", dataset, "mass")
+    return problems
+
+
+def material_inputs_from_view(materials: Sequence[Any], part_category: str | None
+                              ) -> list[MaterialInput]:
+    """``MaterialInput``s from ``lca_engine.db.queries.MaterialView`` objects."""
+    return [MaterialInput(
+        name=m.name, mass_g=m.mass_g, group=m.group, material_class=m.material_class,
+        recycled_kind=m.recycled_kind, recycled_share=m.recycled_share or 0.0,
+        substances=tuple((s.cas, s.mass_g or 0.0) for s in m.substances),
+        part_category=part_category) for m in materials]
