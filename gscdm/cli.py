@@ -21,9 +21,15 @@ from rich.table import Table
 from rich.tree import Tree
 
 from fmd_parsers import FmdError
+from lca_engine.compliance import ComplianceResult, SubstanceListError, update_svhc
+from lca_engine.compliance import load_lists as load_substance_lists
+from lca_engine.compliance import screen as screen_compliance
 from lca_engine.db import DatabaseError, FileOutcome, PartView, ProductView
 from lca_engine.db.queries import BomNode
-from lca_engine.workspace import Workspace
+from lca_engine.footprint import FootprintError, FootprintResult
+from lca_engine.mapping import MappingError
+from lca_engine.scenario import ScenarioError
+from lca_engine.workspace import NotInitialisedError, Workspace
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -52,7 +58,8 @@ def emit(document: Any) -> None:
 
 
 def fail(as_json: bool, code: int, message: str, document: dict[str, Any] | None = None) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    err.print("[bold red]error:[/] ", end="")
+    err.print(message, markup=False, highlight=False, soft_wrap=True)  # keep "[kg]" literal
     if as_json:
         emit(document or {"error": message})
     sys.exit(code)
@@ -70,6 +77,13 @@ def json_option(func: F) -> F:
             fail(as_json, EXIT_REJECTED, str(exc), exc.as_dict())
         except DatabaseError as exc:
             fail(as_json, EXIT_USAGE, str(exc), {"error": "database", "message": str(exc)})
+        except NotInitialisedError as exc:
+            fail(as_json, EXIT_USAGE, str(exc), {"error": "not-initialised", "message": str(exc)})
+        except (ScenarioError, MappingError, FootprintError, LookupError) as exc:
+            message = exc.args[0] if isinstance(exc, LookupError) else str(exc)
+            fail(as_json, EXIT_REJECTED, message,
+                 {"error": type(exc).__name__, "message": message,
+                  **({"gaps": exc.gaps} if hasattr(exc, "gaps") else {})})
 
     return wrapper  # type: ignore[return-value]
 
@@ -252,6 +266,58 @@ def show(ctx: Context, key: str, as_json: bool) -> None:
         _print_part(view)
 
 
+def _print_footprint(result: FootprintResult) -> None:
+    out = Console()
+    total = result.total_kg_co2e
+    out.print(f"[bold]{result.product}[/] {result.name or ''}: [bold]{total:,.1f} kg CO2e[/] "
+              f"— {result.functional_unit}")
+    table = Table("stage", "kg CO2e", "share")
+    for stage, value in result.by_stage.items():
+        table.add_row(stage, f"{value:,.2f}", f"{value / total:.1%}" if total else "")
+    table.add_row("[bold]total[/]", f"[bold]{total:,.2f}[/]", "100%")
+    out.print(table)
+    ghg = result.ghg
+    out.print(f"fossil {ghg['fossil']:,.2f} · biogenic {ghg['biogenic']:,.2f} · land use "
+              f"{ghg['land_use']:,.2f} kg CO2e; biogenic carbon stored "
+              f"{result.biogenic_carbon['biogenic_carbon_removals_kg_co2']:,.3f} kg CO2")
+    parts = Table("part", "name", "kg CO2e", "share", title="Top parts (materials stage)")
+    for part in result.by_part[:10]:
+        parts.add_row(part["part_number"], (part["name"] or "")[:48] +
+                      (" [packaging]" if part["group"] == "packaging" else ""),
+                      f"{part['kg_co2e']:,.2f}", f"{part['share']:.1%}")
+    out.print(parts)
+    if result.uncertainty:
+        u = result.uncertainty
+        out.print(f"Monte Carlo, {u.iterations} iterations (seed {u.seed}): P5 {u.p5:,.1f} · "
+                  f"P50 {u.p50:,.1f} · P95 {u.p95:,.1f} kg CO2e (sd {u.std:,.1f})")
+    if result.data_gaps:
+        share = sum(g["share_of_product_mass"] for g in result.data_gaps)
+        out.print(f"[red]{len(result.data_gaps)} data gap(s), {share:.2%} of the product mass[/]")
+    out.print(f"[dim]proxy data: {result.proxy_share:.1%} of the materials stage; data "
+              f"{result.provenance['data_version']}[/]")
+
+
+@main.command()
+@click.argument("product")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Scenario YAML overriding the product's defaults.")
+@click.option("--iterations", type=click.IntRange(min=0), default=0,
+              help="Monte Carlo iterations on the factor uncertainties (P5/P50/P95).")
+@click.option("--seed", type=int, default=42, show_default=True, help="Monte Carlo seed.")
+@click.option("--strict", is_flag=True, help="Fail on data gaps instead of listing them.")
+@json_option
+@pass_context
+def footprint(ctx: Context, product: str, scenario: Path | None, iterations: int, seed: int,
+              strict: bool, as_json: bool) -> None:
+    """Cradle-to-grave carbon footprint of a product, computed with Brightway."""
+    result = ctx.workspace.footprint(product, scenario=scenario, iterations=iterations,
+                                     seed=seed, strict=strict)
+    if as_json:
+        emit(result.as_json())
+    else:
+        _print_footprint(result)
+
+
 @main.group()
 def data() -> None:
     """The shipped background factors, with their sources and uncertainties."""
@@ -299,6 +365,163 @@ def data_show(key: str, as_json: bool) -> None:
     for name, value in factor.as_json().items():
         if value not in (None, ""):
             out.print(f"[bold]{name:<32}[/]{value}", soft_wrap=True)
+
+
+@data.command(name="import-ecospold")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--name", "database_name", required=True,
+              help="Brightway database to create, e.g. ecoinvent-3.9.1-cutoff; mapping rules "
+                   "then name its activities as '<name>::<code>'.")
+@click.option("--replace", is_flag=True, help="Replace an existing database of that name.")
+@json_option
+@pass_context
+def data_import_ecospold(ctx: Context, directory: Path, database_name: str, replace: bool,
+                         as_json: bool) -> None:
+    """Import your own EcoSpold 2 data (e.g. a licensed ecoinvent 3.9 'datasets' folder).
+
+    Every exchange must link (biosphere flows to the ecoinvent 3.9 elementary flows, inputs to
+    datasets of the same folder), otherwise nothing is written and the exit code is 1.
+    """
+    from lca_engine.brightway_project import BrightwayProjectError
+    from lca_engine.byo_data import UserDatabaseError, import_ecospold
+
+    try:
+        report = import_ecospold(ctx.workspace.home, directory, database_name, replace=replace,
+                                 progress=lambda line: err.print(line, markup=False))
+    except (UserDatabaseError, BrightwayProjectError) as exc:
+        fail(as_json, EXIT_USAGE, str(exc), {"error": "usage", "message": str(exc)})
+        return
+    if as_json:
+        emit(report.as_json())
+        return
+    verb = "replaced" if report.replaced else "created"
+    err.print(f"{verb} database {report.database!r}: {report.activities} activities, "
+              f"{report.exchanges} exchanges, all linked, in {report.seconds:.2f} s",
+              markup=False)
+
+
+def _print_compliance(result: ComplianceResult) -> None:
+    out = Console()
+    colour = {"compliant": "green", "non-compliant": "red"}.get(result.status, "yellow")
+    out.print(f"[bold]{result.product}[/] {result.name or ''} — [bold {colour}]"
+              f"{result.status.upper()}[/] (screened {result.screened_on.isoformat()}, EU RoHS "
+              f"category {result.rohs_category})")
+    if result.findings:
+        table = Table("part", "material / article", "substance", "CAS", "ppm", "limit",
+                      "regulation", "outcome", "exemption", title="Findings")
+        for f in result.findings:
+            exemption = f"{f.exemption} (to {f.exemption_expires})" if f.exemption_expires \
+                else (f.exemption or "")
+            table.add_row(f.part_number, f.material if f.basis != "article" else
+                          f"article {f.article}", f.substance, f.cas or "",
+                          f"{f.concentration_ppm:,.0f}", f"{f.limit_ppm:,.0f}", f.regulation,
+                          f.outcome, exemption)
+        out.print(table)
+    for gap in result.gaps:
+        where = " / ".join(x for x in (gap.part_number, gap.material, gap.substance) if x)
+        out.print(f"[yellow]data gap[/] {where}: {gap.reason}", markup=True)
+    for item in result.unresolved:
+        out.print(f"[yellow]unidentified[/] {item.part_number} / {item.material} / "
+                  f"{item.substance}: {item.reason}", markup=True)
+    if result.china_rohs_table:
+        headers = [h.get("en", h["key"]) for h in result.china_rohs_headers]
+        table = Table("part", *headers,
+                      title=f"China RoHS hazardous-substance table ({result.china_rohs_standard})")
+        for row in result.china_rohs_table:
+            table.add_row(row.part_number, *(row.marks.get(h, "?") for h in headers))
+        out.print(table)
+    for line in result.summary()["obligations"] + result.notes:
+        err.print(f"note: {line}", markup=False, soft_wrap=True)
+
+
+def _screen_all(ctx: Context, on: Any, rohs_category: int | None, as_json: bool) -> None:
+    lists = load_substance_lists(ctx.workspace.home.path)  # read once for every product
+    results = [screen_compliance(ctx.workspace.database, p.product_number, lists=lists, on=on,
+                                 rohs_category=rohs_category)
+               for p in ctx.workspace.database.products()]
+    if as_json:
+        emit({"products": [r.as_json() for r in results]})
+        return
+    table = Table(title="Compliance of every product")
+    table.add_column("product", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for header in ("restricted", "exempt", "declarable", "gaps", "unidentified"):
+        table.add_column(header, justify="right")
+    for r in results:
+        outcomes = [f.outcome for f in r.findings]
+        colour = {"compliant": "green", "non-compliant": "red"}.get(r.status, "yellow")
+        table.add_row(r.product, f"[{colour}]{r.status}[/]",
+                      str(outcomes.count("restricted")), str(outcomes.count("exempt")),
+                      str(outcomes.count("declarable")), str(len(r.gaps)),
+                      str(len(r.unresolved)))
+    Console().print(table)
+
+
+@main.command()
+@click.argument("product", required=False)
+@click.option("--all", "all_products", is_flag=True,
+              help="Screen every product in the database and print one status line each.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the findings, data gaps and unidentified substances to a CSV file.")
+@click.option("--date", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Screening date (exemption expiry, China RoHS edition); default today.")
+@click.option("--rohs-category", type=click.IntRange(1, 11), default=None,
+              help="EU RoHS Annex I category of the product (default 3, IT equipment).")
+@json_option
+@pass_context
+def compliance(ctx: Context, product: str | None, all_products: bool, csv_path: Path | None,
+               on_date: Any, rohs_category: int | None, as_json: bool) -> None:
+    """Screen a product's (or a part's) FMD data: EU RoHS, REACH SVHC, IEC 62474, China RoHS."""
+    if (product is None) == (not all_products) or (all_products and csv_path is not None):
+        raise click.UsageError("give one PRODUCT (optionally --csv FILE), or --all")
+    on = on_date.date() if on_date else None
+    try:
+        if all_products:
+            _screen_all(ctx, on, rohs_category, as_json)
+            return
+        assert product is not None
+        result = screen_compliance(ctx.workspace.database, product, home=ctx.workspace.home.path,
+                                   on=on, rohs_category=rohs_category)
+    except KeyError:
+        fail(as_json, EXIT_REJECTED, f"no product or part {product!r} in the database",
+             {"error": "not-found", "message": f"no product or part {product!r}"})
+        return
+    except SubstanceListError as exc:
+        fail(as_json, EXIT_REJECTED, str(exc), exc.as_dict())
+        return
+    if csv_path is not None:
+        result.write_csv(csv_path)
+        err.print(f"wrote {csv_path}", markup=False)
+    if as_json:
+        emit(result.as_json())
+        return
+    _print_compliance(result)
+
+
+@data.command(name="update-svhc")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--date", "list_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date of the list, if not the latest date of inclusion in the file.")
+@click.option("--force", is_flag=True, help="Load it even if it is older than the list in use.")
+@json_option
+@pass_context
+def data_update_svhc(ctx: Context, file: Path, list_date: Any, force: bool,
+                     as_json: bool) -> None:
+    """Load a newer REACH Candidate List from ECHA's export (CSV or XLSX) into the engine home."""
+    try:
+        report = update_svhc(ctx.workspace.home.path, file,
+                             list_date=list_date.date() if list_date else None, force=force)
+    except SubstanceListError as exc:
+        fail(as_json, EXIT_REJECTED, str(exc), exc.as_dict())
+        return
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if as_json:
+        emit(report.as_json())
+        return
+    err.print(f"REACH Candidate List of {report.list_date.isoformat()}: {report.entries} entries "
+              f"(was {report.previous_entries}, {report.previous_date}) → {report.written}",
+              markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -252,6 +252,11 @@ def _bw2data() -> ModuleType:
     module = sys.modules.get("bw2data")
     if module is None:
         os.environ.setdefault("BRIGHTWAY_NO_STRUCTLOG", "1")
+        if not os.environ.get("GSCDM_VERBOSE"):
+            # bw2data announces its data directory at INFO on import; keep stderr for what
+            # the user needs (warnings and errors). GSCDM_VERBOSE=1 shows everything.
+            logging.getLogger("brightway-stdout-feedback").addFilter(
+                lambda record: record.levelno >= logging.WARNING)
         with contextlib.redirect_stdout(sys.stderr):
             import bw2data as module
     _quiet_brightway_feedback()

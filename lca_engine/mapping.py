@@ -134,6 +134,9 @@ class Rule:
     proxy: bool = False
     gsd: float | None = None
     source: str = ""
+    #: further flows from the same material (e.g. display glass → glass by mass *and* fab
+    #: emissions by panel area); each is a rule without its own match
+    also: tuple[Rule, ...] = ()
 
     def matches(self, material: MaterialInput) -> bool:
         return any(condition.matches(material) for condition in self.when)
@@ -172,8 +175,8 @@ def _condition(raw: dict[str, Any], where: str) -> Condition:
     )
 
 
-def _rule(raw: dict[str, Any], where: str) -> Rule:
-    for required in ("id", "match", "basis", "reason"):
+def _rule(raw: dict[str, Any], where: str, *, nested: bool = False) -> Rule:
+    for required in ("id", "basis", "reason") if nested else ("id", "match", "basis", "reason"):
         if required not in raw:
             raise MappingError(f"{where}: rule lacks {required!r}")
     where = f"{where} (rule {raw['id']!r})"
@@ -182,7 +185,8 @@ def _rule(raw: dict[str, Any], where: str) -> Rule:
         raise MappingError(f"{where}: unknown basis {basis!r}")
     if basis not in NO_FLOW_BASES and not raw.get("dataset"):
         raise MappingError(f"{where}: basis {basis!r} needs a dataset")
-    matches = raw["match"] if isinstance(raw["match"], list) else [raw["match"]]
+    matches = raw.get("match") or []
+    matches = matches if isinstance(matches, list) else [matches]
     recycled = raw.get("recycled") or {}
     if isinstance(recycled, str):
         recycled = {"*": recycled}
@@ -197,6 +201,9 @@ def _rule(raw: dict[str, Any], where: str) -> Rule:
         proxy=bool(raw.get("proxy", False)),
         gsd=float(raw["gsd"]) if raw.get("gsd") is not None else None,
         source=" ".join(str(raw.get("source", "")).split()),
+        also=tuple(_rule({"id": f"{raw['id']}+{i}", "reason": raw["reason"], **extra},
+                         f"{where}: also[{i}]", nested=True)
+                   for i, extra in enumerate(raw.get("also") or [])),
     )
 
 
@@ -324,6 +331,10 @@ def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialM
         raise MappingError(f"rule {rule.id!r}: unknown basis {rule.basis!r}")
     if rule.proxy:
         notes.append(f"proxy dataset: {rule.reason}")
+    for extra in rule.also:
+        extra_mapping = apply_rule(extra, rules, material)
+        flows.extend(extra_mapping.flows)
+        notes.extend(n for n in extra_mapping.notes if n not in notes)
     return MaterialMapping(material, rule.id, rule.reason, tuple(flows), tuple(notes))
 
 
@@ -355,7 +366,7 @@ def check_datasets(rules: RuleSet, units: dict[str, str]) -> list[str]:
             problems.append(f"rule {rule_id!r}: dataset {dataset!r} is per {units[dataset]}, "
                             f"basis {basis!r} needs {BASIS_UNITS[basis]}")
 
-    for rule in rules.rules:
+    for rule in (r for top in rules.rules for r in (top, *top.also)):
         if rule.dataset:
             check(rule.id, rule.dataset, rule.basis)
         for dataset in rule.recycled.values():

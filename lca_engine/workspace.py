@@ -12,10 +12,18 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .db import MaterialDatabase
 from .home import EngineHome, resolve_home
+
+if TYPE_CHECKING:
+    from .footprint import FootprintResult
+    from .product_model import ProductModel
+
+
+class NotInitialisedError(RuntimeError):
+    """The home has no Brightway project yet (``gscdm init`` creates it)."""
 
 
 @dataclass(slots=True)
@@ -36,6 +44,7 @@ class Workspace:
     def __init__(self, home: EngineHome) -> None:
         self.home = home
         self.database = MaterialDatabase(home.db_url)
+        self._declarations: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, home: str | Path | None = None, db_url: str | None = None) -> Workspace:
@@ -60,6 +69,52 @@ class Workspace:
             brightway=bw_report,
             seconds=round(time.perf_counter() - started, 3),
         )
+
+    def product_model(self, product_number: str, *, scenario: Path | None = None
+                      ) -> ProductModel:
+        """The product's model: BoM, mapped materials and the merged scenario, not yet solved."""
+        from .db import ProductView
+        from .mapping import load_rules
+        from .product_model import build_model
+        from .scenario import PRODUCT_SCENARIO_FILENAME, load_scenario
+
+        try:
+            view = self.database.show(product_number)
+        except KeyError:
+            raise LookupError(f"no product {product_number!r} in the database") from None
+        if not isinstance(view, ProductView):
+            raise LookupError(f"{product_number!r} is a part, not a product (a BoM imports "
+                              "products)")
+        product_scenario = Path(view.bom_file).parent / PRODUCT_SCENARIO_FILENAME
+        model = build_model(view, load_rules(self.home.path),
+                            load_scenario(product_scenario, scenario))
+        model.notes.append(f"BoM {view.bom_file} (sha256 {view.bom_sha256})")
+        self._declarations[product_number] = {
+            "bom": {"file": view.bom_file, "sha256": view.bom_sha256},
+            "parts": {part: {"file": file, "sha256": sha}
+                      for part, (file, sha) in sorted(view.declarations.items())}}
+        return model
+
+    def activate_brightway(self) -> None:
+        """Point Brightway at this home; fails with a clear message before ``gscdm init``."""
+        from .brightway_project import activate, is_set_up
+
+        if not is_set_up(self.home):
+            raise NotInitialisedError(f"the Brightway project in {self.home.brightway_dir} is "
+                                      "not set up: run 'gscdm init' first")
+        activate(self.home)
+
+    def footprint(self, product_number: str, *, scenario: Path | None = None,
+                  iterations: int = 0, seed: int = 42, strict: bool = False) -> FootprintResult:
+        """Cradle-to-grave footprint of one product, computed by Brightway."""
+        from .footprint import compute_footprint
+
+        model = self.product_model(product_number, scenario=scenario)
+        self.activate_brightway()
+        result = compute_footprint(model, iterations=iterations, seed=seed, strict=strict)
+        result.provenance["inputs"] = self._declarations[product_number]
+        result.provenance["scenario_files"] = list(model.scenario.sources)
+        return result
 
     def close(self) -> None:
         self.database.dispose()

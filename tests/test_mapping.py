@@ -96,8 +96,13 @@ def test_pcb_laminate_becomes_board_area_and_its_copper_is_included() -> None:
 def test_display_glass_maps_as_a_flagged_proxy() -> None:
     mapping = map_material(declared(FMD / "NB14-LCD-01.xml", "Alkali-free", "display"), RULES)
     assert mapping.rule_id == "display-glass"
-    assert mapping.flows[0].proxy and mapping.flows[0].gsd == 1.5
-    assert mapping.flows[0].amount == pytest.approx(0.12163)
+    glass, fab = mapping.flows
+    assert glass.proxy and glass.gsd == 1.5
+    assert glass.amount == pytest.approx(0.12163)
+    # the same glass as panel area for the fab's F-gases: 121.63 g ÷ (2.38 g/cm³ × 0.08 cm)
+    # = 638.8 cm² = 0.06388 m² (a 14-inch 16:9 panel's active area is 0.0540 m²)
+    assert fab.dataset == "display.tft_fpd.fgas_direct.per_m2"
+    assert fab.amount == pytest.approx(121.63 / (2.38 * 0.08) / 1e4)
     assert any("proxy" in note for note in mapping.notes)
 
 

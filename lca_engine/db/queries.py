@@ -141,6 +141,11 @@ class ProductView:
     tree: list[BomNode]
     materials: list[MaterialView]
     flags: list[FlagView]
+    #: each declared part's own materials (current declaration), by part number
+    part_materials: dict[str, list[MaterialView]] = field(default_factory=dict)
+    #: each declared part's declaration file and SHA-256, for provenance
+    declarations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    bom_sha256: str = ""
 
     @property
     def mass_g(self) -> float:
@@ -354,7 +359,8 @@ def _aggregate_materials(nodes: list[BomNode],
 
 def product_view(session: Session, product_number: str) -> ProductView | None:
     product = session.execute(
-        select(m.Product.id, m.Product.product_number, m.Product.name, m.Product.bom_file)
+        select(m.Product.id, m.Product.product_number, m.Product.name, m.Product.bom_file,
+               m.Product.bom_sha256)
         .where(m.Product.product_number == product_number)).one_or_none()
     if product is None:
         return None
@@ -392,4 +398,8 @@ def product_view(session: Session, product_number: str) -> ProductView | None:
                    | m.QualityFlag.declaration_id.in_(declaration_ids))
     return ProductView(product_number=product.product_number, name=product.name,
                        bom_file=product.bom_file, tree=tree,
-                       materials=_aggregate_materials(nodes, compositions), flags=flags)
+                       materials=_aggregate_materials(nodes, compositions), flags=flags,
+                       part_materials={pn: c.materials for pn, c in compositions.items()},
+                       declarations={pn: (c.file_name, c.sha256)
+                                     for pn, c in compositions.items()},
+                       bom_sha256=product.bom_sha256)

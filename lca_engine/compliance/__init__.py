@@ -1,0 +1,45 @@
+"""Substance compliance screening from FMD data: EU RoHS, REACH SVHC, IEC 62474, China RoHS.
+
+    >>> from lca_engine.compliance import screen                      # doctest: +SKIP
+    >>> result = screen(ws.database, "NB14-G5", home=ws.home.path)    # doctest: +SKIP
+    >>> result.status, [f.as_json() for f in result.findings]         # doctest: +SKIP
+
+Modules: ``lists`` (the data files and their versions), ``reader`` (Core row queries),
+``screen`` (the rules), ``model`` (result dataclasses with ``as_json()`` and CSV export),
+``echa`` (loading ECHA's Candidate List export).
+"""
+
+from .echa import SvhcUpdate, read_echa_export, update_svhc
+from .lists import SubstanceListError, SubstanceLists, load_lists, normalise_exemption_id
+from .model import (
+    COMPLIANT,
+    INCOMPLETE,
+    NON_COMPLIANT,
+    ChinaRohsRow,
+    ComplianceResult,
+    Finding,
+    Gap,
+    NameMatch,
+    Unresolved,
+)
+from .screen import screen
+
+__all__ = [
+    "COMPLIANT",
+    "INCOMPLETE",
+    "NON_COMPLIANT",
+    "ChinaRohsRow",
+    "ComplianceResult",
+    "Finding",
+    "Gap",
+    "NameMatch",
+    "SubstanceListError",
+    "SubstanceLists",
+    "SvhcUpdate",
+    "Unresolved",
+    "load_lists",
+    "normalise_exemption_id",
+    "read_echa_export",
+    "screen",
+    "update_svhc",
+]

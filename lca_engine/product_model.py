@@ -1,0 +1,311 @@
+"""A product as a Brightway foreground database: parts, stages and the functional unit.
+
+Built in named steps, each a pure function of the previous one's output:
+
+1. ``material_flows``  — every homogeneous material of every declared part, mapped by the rules,
+   as inputs of background datasets per unit of that part (yield losses applied);
+2. ``stage_exchanges`` — manufacturing (factory electricity with its PV share: assembly, SMT
+   reflow by solder, injection moulding), distribution (tonne-km per leg), use (TEC × years ×
+   grid) and end of life (mass by route and material family);
+3. ``foreground_data`` — the ``Database.write`` payload: one activity per part (its materials and
+   its BoM children), one per stage, a factory electricity mix, and the product itself, whose
+   inputs are one of each stage.
+
+Brightway then does every calculation (``lca_engine.footprint``). The model keeps, beside the
+payload, the records the results are attributed with (which part and material each input came
+from), so every number in a result can be traced back to a declaration and a cited factor.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .db.queries import BomNode, ProductView
+from .mapping import MaterialMapping, RuleSet, map_material, material_inputs_from_view
+from .scenario import PartProcess, Scenario
+
+BACKGROUND = "gscdm-background"
+STAGES = ("materials", "manufacturing", "distribution", "use", "end_of_life")
+PACKAGING = "packaging"
+
+
+def foreground_name(product_number: str) -> str:
+    return f"gscdm-fg-{product_number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """An input of ``amount`` (dataset unit) of background ``dataset`` into one activity."""
+
+    dataset: str
+    amount: float
+    label: str
+    gsd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialFlow:
+    """A mapped material input of one part, per unit of that part."""
+
+    part_number: str
+    material: str
+    rule_id: str
+    input: Input
+    units_per_product: float
+    proxy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DataGap:
+    part_number: str
+    what: str  # "unmapped material", "no declaration", "no mass"
+    detail: str
+    mass_g: float | None
+
+    def as_json(self, product_mass_g: float) -> dict[str, Any]:
+        share = (self.mass_g or 0.0) / product_mass_g if product_mass_g else 0.0
+        return {"part_number": self.part_number, "gap": self.what, "detail": self.detail,
+                "mass_g": self.mass_g, "share_of_product_mass": share}
+
+
+@dataclass(slots=True)
+class ProductModel:
+    product_number: str
+    name: str | None
+    scenario: Scenario
+    nodes: list[BomNode]
+    mappings: dict[str, list[MaterialMapping]]
+    flows: list[MaterialFlow]
+    stages: dict[str, list[Input]]
+    gaps: list[DataGap]
+    mass_g: float
+    packaging_mass_g: float
+    notes: list[str] = field(default_factory=list)
+    quantities: dict[str, float] = field(default_factory=dict)  # manufacturing/use drivers
+
+    @property
+    def database(self) -> str:
+        return foreground_name(self.product_number)
+
+
+# -- step 1: materials -----------------------------------------------------------------------
+
+def _machined(mappings: list[MaterialMapping], process: PartProcess | None) -> dict[int, float]:
+    """Input scale (1 / yield) of the materials a part's process removes material from."""
+    if process is None or process.material_yield >= 1.0:
+        return {}
+    if process.applies_to:
+        pattern = re.compile(process.applies_to, re.IGNORECASE)
+        chosen = [m for m in mappings if pattern.search(m.material.name)]
+    else:
+        chosen = [max(mappings, key=lambda m: m.material.mass_g or 0.0)] if mappings else []
+    return {id(m): 1.0 / process.material_yield for m in chosen}
+
+
+def material_flows(view: ProductView, rules: RuleSet, scenario: Scenario
+                   ) -> tuple[dict[str, list[MaterialMapping]], list[MaterialFlow], list[DataGap]]:
+    mappings: dict[str, list[MaterialMapping]] = {}
+    flows: list[MaterialFlow] = []
+    gaps: list[DataGap] = []
+    for node in view.nodes:
+        materials = view.part_materials.get(node.part_number)
+        if materials is None:
+            if node.children:
+                continue  # an assembly without its own declaration: its children carry it
+            if node.own_mass_g is None:
+                gaps.append(DataGap(node.part_number, "no mass",
+                                    "no FMD declaration and no BoM mass", None))
+            else:
+                gaps.append(DataGap(node.part_number, "no declaration",
+                                    "BoM mass only; composition unknown, not in the footprint",
+                                    node.own_mass_g * node.total_quantity))
+            continue
+        part_mappings = [map_material(m, rules)
+                         for m in material_inputs_from_view(materials, node.category)]
+        mappings[node.part_number] = part_mappings
+        machined = _machined(part_mappings, scenario.part_processes.get(node.part_number))
+        for mapping in part_mappings:
+            scale = machined.get(id(mapping), 1.0)
+            if not mapping.mapped:
+                gaps.append(DataGap(node.part_number, "unmapped material",
+                                    f"{mapping.material.name}: {mapping.reason}",
+                                    (mapping.material.mass_g or 0.0) * node.total_quantity))
+                continue
+            for flow in mapping.flows:
+                label = f"{mapping.material.name} [{flow.fraction}]: {flow.derivation}"
+                if scale != 1.0:
+                    label += f" ÷ {1 / scale:g} material yield"
+                flows.append(MaterialFlow(
+                    part_number=node.part_number, material=mapping.material.name,
+                    rule_id=mapping.rule_id or "", units_per_product=node.total_quantity,
+                    proxy=flow.proxy,
+                    input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
+    return mappings, flows, gaps
+
+
+# -- step 2: the other stages -----------------------------------------------------------------
+
+def _board_area_m2(flows: list[MaterialFlow]) -> float:
+    return sum(f.input.amount * f.units_per_product for f in flows
+               if f.rule_id.startswith("pcb-laminate"))
+
+
+def _moulded_kg(mappings: dict[str, list[MaterialMapping]], units: dict[str, float],
+                scenario: Scenario) -> float:
+    not_moulded = re.compile(scenario.not_moulded, re.IGNORECASE) if scenario.not_moulded else None
+    total = 0.0
+    for part, part_mappings in mappings.items():
+        for mapping in part_mappings:
+            if mapping.rule_id not in scenario.moulded_rules:
+                continue
+            if not_moulded and not_moulded.search(mapping.material.name):
+                continue
+            total += (mapping.material.mass_g or 0.0) / 1000.0 * units[part]
+    return total
+
+
+def _eol_dataset(route: str, rule_id: str | None, scenario: Scenario) -> str:
+    table = scenario.eol_datasets[route]
+    for prefix, dataset in table.items():
+        if prefix != "*" and rule_id and rule_id.startswith(prefix):
+            return dataset
+    return table["*"]
+
+
+def stage_exchanges(view: ProductView, mappings: dict[str, list[MaterialMapping]],
+                    flows: list[MaterialFlow], scenario: Scenario
+                    ) -> tuple[dict[str, list[Input]], dict[str, float]]:
+    units = {n.part_number: n.total_quantity for n in view.nodes}
+    board_m2 = _board_area_m2(flows)
+    reflow_kwh = (board_m2 * scenario.smt_sides * scenario.smt_oven_hours_per_m2
+                  * scenario.reflow_kw[scenario.solder])
+    moulded_kg = _moulded_kg(mappings, units, scenario)
+    moulding_kwh = moulded_kg * scenario.moulding_kwh_per_kg
+    factory_kwh = scenario.assembly_kwh_per_unit + reflow_kwh + moulding_kwh
+    product_t = view.mass_g / 1e6
+    kw = scenario.reflow_kw[scenario.solder]
+    factory_label = (
+        f"factory electricity: assembly {scenario.assembly_kwh_per_unit:g} kWh"
+        f" + SMT reflow {reflow_kwh:.4g} kWh ({board_m2:.4g} m² × {scenario.smt_sides} sides"
+        f" × {scenario.smt_oven_hours_per_m2:g} h/m² × {kw:g} kW, {scenario.solder})"
+        f" + moulding {moulding_kwh:.4g} kWh ({moulded_kg:.4g} kg"
+        f" × {scenario.moulding_kwh_per_kg:g} kWh/kg)")
+    stages: dict[str, list[Input]] = {
+        "manufacturing": [Input("@factory-electricity", factory_kwh, factory_label)],
+        "distribution": [Input(scenario.transport_modes[leg.mode], product_t * leg.km,
+                               f"{leg.mode} {leg.km:g} km × {product_t:.6g} t"
+                               + (f" ({leg.note})" if leg.note else ""))
+                         for leg in scenario.legs],
+        "use": [Input(scenario.grid(scenario.use_region), scenario.use_kwh,
+                      f"{scenario.tec_kwh_per_year:g} kWh/yr × {scenario.lifetime_years:g} yr "
+                      f"in {scenario.use_region}")],
+    }
+    eol: dict[str, float] = {}
+    for part, part_mappings in mappings.items():
+        for mapping in part_mappings:
+            kg = (mapping.material.mass_g or 0.0) / 1000.0 * units[part]
+            for route, share in scenario.eol_mix.items():
+                if share:
+                    dataset = _eol_dataset(route, mapping.rule_id, scenario)
+                    eol[dataset] = eol.get(dataset, 0.0) + kg * share
+    stages["end_of_life"] = [Input(d, kg, f"{kg:.6g} kg to {d}") for d, kg in sorted(eol.items())]
+    quantities = {"board_area_m2": board_m2, "reflow_kwh": reflow_kwh,
+                  "moulded_plastic_kg": moulded_kg, "moulding_kwh": moulding_kwh,
+                  "factory_kwh": factory_kwh, "use_kwh": scenario.use_kwh,
+                  "product_mass_kg_incl_packaging": view.mass_g / 1000.0}
+    return stages, quantities
+
+
+def build_model(view: ProductView, rules: RuleSet, scenario: Scenario) -> ProductModel:
+    mappings, flows, gaps = material_flows(view, rules, scenario)
+    stages, quantities = stage_exchanges(view, mappings, flows, scenario)
+    gaps.extend(DataGap(n.part_number, "no mass", "no FMD declaration and no BoM mass", None)
+                for n in view.nodes if n.unit_mass_g is None
+                and not any(g.part_number == n.part_number for g in gaps))
+    packaging = sum(n.quantity * (n.unit_mass_g or 0.0) for n in view.nodes
+                    if n.category == PACKAGING and not n.children)
+    return ProductModel(product_number=view.product_number, name=view.name, scenario=scenario,
+                        nodes=view.nodes, mappings=mappings, flows=flows, stages=stages,
+                        gaps=gaps, mass_g=view.mass_g, packaging_mass_g=packaging,
+                        quantities=quantities)
+
+
+# -- step 3: the Brightway payload -----------------------------------------------------------
+
+def _exchange(database: str, code: str, amount: float, gsd: float | None = None
+              ) -> dict[str, Any]:
+    exchange: dict[str, Any] = {"input": (database, code), "amount": amount,
+                                "type": "technosphere"}
+    if gsd and amount > 0:
+        exchange.update({"uncertainty type": 2, "loc": math.log(amount), "scale": math.log(gsd)})
+    return exchange
+
+
+def _activity(name: str, code: str, db: str, unit: str, exchanges: list[dict[str, Any]],
+              **extra: Any) -> dict[str, Any]:
+    return {"name": name, "reference product": name, "unit": unit, "location": "GLO",
+            "type": "process",
+            "exchanges": [{"input": (db, code), "amount": 1.0, "type": "production"},
+                          *exchanges], **extra}
+
+
+def _resolve(dataset: str) -> tuple[str, str]:
+    """Background key, or ``database::code`` for a user database (e.g. ecoinvent)."""
+    if "::" in dataset:
+        database, code = dataset.split("::", 1)
+        return database, code
+    return BACKGROUND, dataset
+
+
+def foreground_data(model: ProductModel) -> dict[tuple[str, str], dict[str, Any]]:
+    db, scenario = model.database, model.scenario
+    data: dict[tuple[str, str], dict[str, Any]] = {}
+    pv = scenario.pv_share
+    grid_db, grid_code = _resolve(scenario.grid(scenario.factory_region))
+    pv_db, pv_code = _resolve(scenario.pv_dataset)
+    mix = []
+    if pv < 1:
+        mix.append({"input": (grid_db, grid_code), "amount": 1 - pv, "type": "technosphere"})
+    if pv > 0:
+        mix.append({"input": (pv_db, pv_code), "amount": pv, "type": "technosphere"})
+    data[(db, "factory-electricity")] = _activity(
+        f"Factory electricity, {scenario.factory_region}, {pv:.0%} rooftop PV",
+        "factory-electricity", db, "kilowatt hour", mix)
+
+    by_part: dict[str, list[dict[str, Any]]] = {}
+    for flow in model.flows:
+        source_db, code = _resolve(flow.input.dataset)
+        by_part.setdefault(flow.part_number, []).append(
+            {**_exchange(source_db, code, flow.input.amount, flow.input.gsd),
+             "comment": flow.input.label})
+    children: dict[str | None, list[BomNode]] = {}
+    for node in model.nodes:
+        children.setdefault(node.parent_part_number, []).append(node)
+    for node in model.nodes:
+        exchanges = list(by_part.get(node.part_number, []))
+        exchanges += [_exchange(db, f"part:{c.part_number}", c.quantity)
+                      for c in children.get(node.part_number, [])]
+        data[(db, f"part:{node.part_number}")] = _activity(
+            f"{node.part_number} {node.name or ''}".strip(), f"part:{node.part_number}", db,
+            "unit", exchanges, gscdm={"category": node.category})
+
+    stage_inputs: dict[str, list[dict[str, Any]]] = {
+        "materials": [_exchange(db, f"part:{n.part_number}", n.quantity)
+                      for n in children.get(None, [])]}
+    for stage, inputs in model.stages.items():
+        stage_inputs[stage] = [
+            {**(_exchange(db, "factory-electricity", i.amount) if i.dataset.startswith("@")
+                else _exchange(*_resolve(i.dataset), i.amount)), "comment": i.label}
+            for i in inputs]
+    for stage in STAGES:
+        data[(db, f"stage:{stage}")] = _activity(
+            f"{model.product_number}, life-cycle stage: {stage}", f"stage:{stage}", db, "unit",
+            stage_inputs.get(stage, []))
+    data[(db, "product")] = _activity(
+        scenario.functional_unit.format(product=model.name or model.product_number,
+                                        lifetime_years=f"{scenario.lifetime_years:g}"),
+        "product", db, "unit", [_exchange(db, f"stage:{s}", 1.0) for s in STAGES])
+    return data

@@ -1,0 +1,213 @@
+"""Scenarios: everything beyond the bill of materials that a cradle-to-grave footprint needs.
+
+Three layers, later ones winning key by key: the engine's documented defaults
+(``data/scenarios/defaults.yaml``), the product's own scenario (``scenario.yaml`` next to its BoM
+table), and a file given with ``--scenario``. The merged result is validated into a
+``Scenario`` whose ``as_json()`` records every value used, so a footprint can be reproduced.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULTS_FILE = Path(__file__).with_name("data") / "scenarios" / "defaults.yaml"
+PRODUCT_SCENARIO_FILENAME = "scenario.yaml"
+
+
+class ScenarioError(ValueError):
+    """A scenario value is missing or out of range (the message names the file and the key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransportLeg:
+    mode: str
+    km: float
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PartProcess:
+    """A part made with material loss: ``applies_to`` (a regex on material names; empty = the
+    part's heaviest material) is bought at 1 / ``material_yield`` of its final mass."""
+
+    material_yield: float = 1.0
+    applies_to: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    functional_unit: str
+    lifetime_years: float
+    use_region: str
+    tec_kwh_per_year: float
+    factory_region: str
+    pv_share: float
+    assembly_kwh_per_unit: float
+    solder: str
+    smt_oven_hours_per_m2: float
+    smt_sides: int
+    moulding_kwh_per_kg: float
+    moulded_rules: tuple[str, ...]
+    not_moulded: str
+    part_processes: dict[str, PartProcess]
+    legs: tuple[TransportLeg, ...]
+    eol_region: str
+    eol_mix: dict[str, float]
+    allocation: str
+    gwp_horizon: str
+    regions: dict[str, str]
+    pv_dataset: str
+    reflow_kw: dict[str, float]
+    transport_modes: dict[str, str]
+    eol_datasets: dict[str, dict[str, str]]
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def use_kwh(self) -> float:
+        return self.tec_kwh_per_year * self.lifetime_years
+
+    def grid(self, region: str) -> str:
+        try:
+            return self.regions[region]
+        except KeyError:
+            raise ScenarioError(f"unknown region {region!r}; known: "
+                                f"{', '.join(sorted(self.regions))}") from None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["use_kwh"] = self.use_kwh
+        return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    with DEFAULTS_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def read_scenario_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            content = yaml.safe_load(handle) or {}
+    except OSError as exc:
+        raise ScenarioError(f"{path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(content, dict):
+        raise ScenarioError(f"{path}: a scenario is a mapping of keys to values")
+    return content
+
+
+def _number(raw: dict[str, Any], path: str, low: float, high: float, where: str) -> float:
+    node: Any = raw
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            raise ScenarioError(f"{where}: missing {path!r}")
+        node = node[key]
+    try:
+        value = float(node)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"{where}: {path!r} = {node!r} is not a number") from None
+    if not low <= value <= high:
+        raise ScenarioError(f"{where}: {path!r} = {value:g} is outside {low:g}–{high:g}")
+    return value
+
+
+def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Scenario:
+    """Validate the merge of the defaults and ``layers`` (later layers win)."""
+    raw = _defaults()
+    for layer in layers:
+        raw = _merge(raw, layer)
+    where = " + ".join(("defaults", *sources)) if sources else "defaults"
+    use, factory, eol = raw.get("use", {}), raw.get("factory", {}), raw.get("end_of_life", {})
+    mix = {str(k): float(v) for k, v in (eol.get("mix") or {}).items()}
+    if set(mix) - {"recycling", "incineration", "landfill"}:
+        raise ScenarioError(f"{where}: end_of_life.mix routes are recycling, incineration, "
+                            f"landfill; got {sorted(mix)}")
+    if any(v < 0 for v in mix.values()) or abs(sum(mix.values()) - 1.0) > 1e-6:
+        raise ScenarioError(f"{where}: end_of_life.mix shares must be ≥ 0 and add up to 1 "
+                            f"(they add up to {sum(mix.values()):g})")
+    legs = []
+    modes = raw.get("transport_modes", {})
+    for index, leg in enumerate(raw.get("distribution", {}).get("legs") or []):
+        mode = str(leg.get("mode", ""))
+        if mode not in modes:
+            raise ScenarioError(f"{where}: distribution.legs[{index}].mode {mode!r} is not one "
+                                f"of {', '.join(sorted(modes))}")
+        km = _number(leg, "km", 0, 50_000, f"{where}: distribution.legs[{index}]")
+        legs.append(TransportLeg(mode, km, str(leg.get("note", ""))))
+    part_processes = {}
+    for part, spec in (raw.get("part_processes") or {}).items():
+        material_yield = _number(spec, "material_yield", 0.01, 1.0, f"{where}: part {part}")
+        part_processes[str(part)] = PartProcess(material_yield, str(spec.get("applies_to", "")),
+                                                str(spec.get("note", "")))
+    solder = str(factory.get("solder", "SAC305"))
+    if solder not in raw.get("reflow_kw", {}):
+        raise ScenarioError(f"{where}: factory.solder {solder!r} is not one of "
+                            f"{', '.join(raw.get('reflow_kw', {}))}")
+    scenario = Scenario(
+        functional_unit=str(raw["functional_unit"]),
+        lifetime_years=_number(raw, "lifetime_years", 0.1, 30, where),
+        use_region=str(use.get("region")),
+        tec_kwh_per_year=_number(raw, "use.tec_kwh_per_year", 0, 100_000, where),
+        factory_region=str(factory.get("region")),
+        pv_share=_number(raw, "factory.pv_share", 0, 1, where),
+        assembly_kwh_per_unit=_number(raw, "factory.assembly_kwh_per_unit", 0, 10_000, where),
+        solder=solder,
+        smt_oven_hours_per_m2=_number(raw, "factory.smt_oven_hours_per_m2", 0, 100, where),
+        smt_sides=int(_number(raw, "factory.smt_sides", 1, 2, where)),
+        moulding_kwh_per_kg=_number(raw, "factory.moulding_kwh_per_kg", 0, 100, where),
+        moulded_rules=tuple(factory.get("moulded_rules") or ()),
+        not_moulded=str(factory.get("not_moulded", "")),
+        part_processes=part_processes,
+        legs=tuple(legs),
+        eol_region=str(eol.get("region")),
+        eol_mix=mix,
+        allocation=str(raw.get("allocation", "cut-off")),
+        gwp_horizon=str(raw.get("gwp_horizon", "GWP100")),
+        regions={str(k): str(v) for k, v in raw["regions"].items()},
+        pv_dataset=str(raw["pv_dataset"]),
+        reflow_kw={str(k): float(v) for k, v in raw["reflow_kw"].items()},
+        transport_modes={str(k): str(v) for k, v in modes.items()},
+        eol_datasets={str(r): {str(k): str(v) for k, v in d.items()}
+                      for r, d in raw["eol_datasets"].items()},
+        sources=sources,
+    )
+    for region in (scenario.use_region, scenario.factory_region):
+        scenario.grid(region)
+    if scenario.allocation != "cut-off":
+        raise ScenarioError(f"{where}: allocation {scenario.allocation!r}: only 'cut-off' is "
+                            "implemented (the PEF Circular Footprint Formula comes with variants)")
+    if scenario.gwp_horizon not in {"GWP100", "GWP20"}:
+        raise ScenarioError(f"{where}: gwp_horizon must be GWP100 or GWP20")
+    return scenario
+
+
+def load_scenario(product_scenario: Path | None = None,
+                  override: Path | None = None) -> Scenario:
+    """Defaults, then the product's scenario file, then an override file (``--scenario``)."""
+    layers, sources = [], []
+    for path in (product_scenario, override):
+        if path is not None and path.exists():
+            layers.append(read_scenario_file(path))
+            sources.append(str(path))
+        elif path is override and path is not None:
+            raise ScenarioError(f"{path}: scenario file not found")
+    return build_scenario(*layers, sources=tuple(sources))
