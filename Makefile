@@ -23,12 +23,21 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+SAMPLES := notebook14 consumer15 monitor27 compliance_demo
+PRODUCTS := NB14-G5 CN15-A3 MN27-Q1
+
 demo: $(VENV)/.installed
 	@mkdir -p $(OUT)
 	$(GSCDM) init
-	$(GSCDM) import --bom bom_samples/notebook14/bom.csv
+	@for sample in $(SAMPLES); do \
+	  $(GSCDM) import --bom bom_samples/$$sample/bom.csv || exit 1; done
 	$(GSCDM) products
 	$(GSCDM) show NB14-G5
+	$(GSCDM) compliance --all
+	@for product in $(PRODUCTS); do \
+	  $(GSCDM) footprint $$product --iterations 1000 || exit 1; \
+	  $(GSCDM) footprint $$product --json > $(OUT)/footprint-$$product.json || exit 1; done
+	@echo "footprints written to $(OUT)/footprint-*.json"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check fmd_parsers lca_engine reports gscdm tests bench
@@ -37,7 +46,9 @@ test: lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
+	@mkdir -p $(OUT)
 	$(BIN)/python -m bench.fmd_throughput --json $(OUT)/bench-fmd.json
+	$(BIN)/python -m bench.footprint --json $(OUT)/bench-footprint.json
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -247,6 +247,16 @@ def _quiet_brightway_feedback() -> None:
             structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
+#: Brightway warnings that say nothing about the user's data: optional importers not installed,
+#: databases without regionalised locations (the engine does not regionalise).
+_BENIGN = ("SimaProBlockCSVImporter", "geocollections")
+
+
+def _user_relevant(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return record.levelno >= logging.WARNING and not any(text in message for text in _BENIGN)
+
+
 def _bw2data() -> ModuleType:
     """Import bw2data (quietly, the first time). ``BRIGHTWAY2_DIR`` must be set before."""
     module = sys.modules.get("bw2data")
@@ -255,8 +265,7 @@ def _bw2data() -> ModuleType:
         if not os.environ.get("GSCDM_VERBOSE"):
             # bw2data announces its data directory at INFO on import; keep stderr for what
             # the user needs (warnings and errors). GSCDM_VERBOSE=1 shows everything.
-            logging.getLogger("brightway-stdout-feedback").addFilter(
-                lambda record: record.levelno >= logging.WARNING)
+            logging.getLogger("brightway-stdout-feedback").addFilter(_user_relevant)
         with contextlib.redirect_stdout(sys.stderr):
             import bw2data as module
     _quiet_brightway_feedback()

@@ -18,6 +18,9 @@ from .db import MaterialDatabase
 from .home import EngineHome, resolve_home
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from .compliance import ComplianceResult
     from .footprint import FootprintResult
     from .product_model import ProductModel
 
@@ -115,6 +118,14 @@ class Workspace:
         result.provenance["inputs"] = self._declarations[product_number]
         result.provenance["scenario_files"] = list(model.scenario.sources)
         return result
+
+    def compliance(self, key: str, *, on: date | None = None,
+                   rohs_category: int | None = None) -> ComplianceResult:
+        """Substance screening of a product (or a part) with this home's substance lists."""
+        from .compliance import screen
+
+        return screen(self.database, key, home=self.home.path, on=on,
+                      rohs_category=rohs_category)
 
     def close(self) -> None:
         self.database.dispose()
