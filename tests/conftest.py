@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from gscdm.cli import main
 from lca_engine.db import MaterialDatabase
+from lca_engine.home import default_sqlite_url
 
 FIXTURES = Path(__file__).parent / "fixtures"
 IPC = FIXTURES / "ipc"
@@ -61,3 +64,20 @@ def db(db_url: str) -> Iterator[MaterialDatabase]:
     database.initialise()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A home whose database schema exists (the Brightway part of init is tested separately)."""
+    path = tmp_path / "home"
+    path.mkdir()
+    database = MaterialDatabase(default_sqlite_url(path))
+    database.initialise()
+    database.dispose()
+    return path
+
+
+def run_cli(home: Path, *args: str) -> tuple[int, str, str]:
+    """``gscdm --home HOME ARGS…`` in-process: (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(main, ["--home", str(home), *args])
+    return result.exit_code, result.stdout, result.stderr

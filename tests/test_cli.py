@@ -13,28 +13,14 @@ from click.testing import CliRunner
 
 from gscdm.cli import main
 from lca_engine.db import MaterialDatabase
-from lca_engine.home import default_sqlite_url
 
 from .conftest import IPC
+from .conftest import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_BOM = ROOT / "bom_samples" / "notebook14" / "bom.csv"
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    """A home whose database schema exists (the Brightway part of init is tested separately)."""
-    path = tmp_path / "home"
-    path.mkdir()
-    database = MaterialDatabase(default_sqlite_url(path))
-    database.initialise()
-    database.dispose()
-    return path
-
-
-def run(home: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--home", str(home), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_import_and_show_json(home: Path) -> None:

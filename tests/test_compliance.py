@@ -13,10 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from fmd_parsers.cas import cas_checksum_ok
-from gscdm.cli import main
 from lca_engine.compliance import (
     COMPLIANT,
     INCOMPLETE,
@@ -28,7 +26,8 @@ from lca_engine.compliance import (
     screen,
 )
 from lca_engine.db import MaterialDatabase
-from lca_engine.home import default_sqlite_url
+
+from .conftest import run_cli as run
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_BOM = ROOT / "bom_samples" / "compliance_demo" / "bom.csv"
@@ -485,19 +484,6 @@ def test_echa_export_xlsx_is_read(tmp_path: Path) -> None:
 # -- command line -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    database = MaterialDatabase(default_sqlite_url(path))
-    database.initialise()
-    database.dispose()
-    return path
-
-
-def run(home: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--home", str(home), *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_compliance_json_and_csv(home: Path, tmp_path: Path) -> None:
