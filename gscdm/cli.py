@@ -282,7 +282,8 @@ def _print_footprint(result: FootprintResult) -> None:
               f"{result.biogenic_carbon['biogenic_carbon_removals_kg_co2']:,.3f} kg CO2")
     parts = Table("part", "name", "kg CO2e", "share", title="Top parts (materials stage)")
     for part in result.by_part[:10]:
-        parts.add_row(part["part_number"], (part["name"] or "")[:48] +
+        name = part["name"] or ""
+        parts.add_row(part["part_number"], (name if len(name) <= 48 else name[:47] + "…") +
                       (" [packaging]" if part["group"] == "packaging" else ""),
                       f"{part['kg_co2e']:,.2f}", f"{part['share']:.1%}")
     out.print(parts)

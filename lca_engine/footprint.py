@@ -274,12 +274,12 @@ def compute_footprint(model: ProductModel, *, iterations: int = 0, seed: int = 4
 
     by_part, by_dataset, proxy = _attribute(model, total_scores, ids)
     _check_closure("the parts", sum(by_part.values()), by_stage["materials"])
-    nodes = {n.part_number: n for n in model.nodes}
+    nodes = {p.part_number: p for p in model.parts}
     parts = [{
         "part_number": part,
         "name": nodes[part].name,
         "group": PACKAGING if nodes[part].category == PACKAGING else "product",
-        "units_per_product": nodes[part].total_quantity,
+        "units_per_product": nodes[part].units_per_product,
         "kg_co2e": kg,
         "share": kg / total if total else 0.0,
     } for part, kg in sorted(by_part.items(), key=lambda item: -item[1])]

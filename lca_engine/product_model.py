@@ -23,8 +23,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .db.queries import BomNode, ProductView
-from .mapping import MaterialMapping, RuleSet, map_material, material_inputs_from_view
+from .db.queries import ProductView
+from .mapping import (
+    MaterialInput,
+    MaterialMapping,
+    RuleSet,
+    map_material,
+    material_inputs_from_view,
+)
 from .scenario import PartProcess, Scenario
 
 BACKGROUND = "gscdm-background"
@@ -32,8 +38,9 @@ STAGES = ("materials", "manufacturing", "distribution", "use", "end_of_life")
 PACKAGING = "packaging"
 
 
-def foreground_name(product_number: str) -> str:
-    return f"gscdm-fg-{product_number}"
+def foreground_name(product_number: str, variant: str | None = None) -> str:
+    base = f"gscdm-fg-{product_number}"
+    return base if variant is None else f"{base}--{variant}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +78,72 @@ class DataGap:
                 "mass_g": self.mass_g, "share_of_product_mass": share}
 
 
+@dataclass(frozen=True, slots=True)
+class PartDesign:
+    """One BoM line as the model sees it: where it sits, how many, what it is made of."""
+
+    part_number: str
+    name: str | None
+    category: str | None
+    parent: str | None
+    quantity: float  # per parent
+    units_per_product: float  # all BoM levels multiplied
+    bom_mass_g: float | None  # mass from the BoM table, used when there is no declaration
+    materials: tuple[MaterialInput, ...] | None  # None: no FMD declaration
+    has_children: bool = False
+
+    @property
+    def own_mass_g(self) -> float | None:
+        if self.materials is not None:
+            return sum(m.mass_g or 0.0 for m in self.materials)
+        return self.bom_mass_g
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """A product design: its parts and materials and the scenario it is used in.
+
+    The stored baseline comes from the database (``design_from_view``); design variants are
+    functions from one ``Design`` to another (``lca_engine.variants``), so the database is never
+    changed by a what-if.
+    """
+
+    product_number: str
+    name: str | None
+    parts: tuple[PartDesign, ...]
+    scenario: Scenario
+
+    @property
+    def mass_g(self) -> float:
+        return sum((p.own_mass_g or 0.0) * p.units_per_product for p in self.parts)
+
+    @property
+    def packaging_mass_g(self) -> float:
+        return sum((p.own_mass_g or 0.0) * p.units_per_product for p in self.parts
+                   if p.category == PACKAGING)
+
+
+def design_from_view(view: ProductView, scenario: Scenario) -> Design:
+    parts = []
+    for node in view.nodes:
+        materials = view.part_materials.get(node.part_number)
+        parts.append(PartDesign(
+            part_number=node.part_number, name=node.name, category=node.category,
+            parent=node.parent_part_number, quantity=node.quantity,
+            units_per_product=node.total_quantity,
+            bom_mass_g=node.own_mass_g if node.mass_source == "bom" else None,
+            materials=None if materials is None else tuple(
+                material_inputs_from_view(materials, node.category)),
+            has_children=bool(node.children)))
+    return Design(view.product_number, view.name, tuple(parts), scenario)
+
+
 @dataclass(slots=True)
 class ProductModel:
     product_number: str
     name: str | None
     scenario: Scenario
-    nodes: list[BomNode]
+    parts: tuple[PartDesign, ...]
     mappings: dict[str, list[MaterialMapping]]
     flows: list[MaterialFlow]
     stages: dict[str, list[Input]]
@@ -105,42 +172,40 @@ def _machined(mappings: list[MaterialMapping], process: PartProcess | None) -> d
     return {id(m): 1.0 / process.material_yield for m in chosen}
 
 
-def material_flows(view: ProductView, rules: RuleSet, scenario: Scenario
+def material_flows(design: Design, rules: RuleSet
                    ) -> tuple[dict[str, list[MaterialMapping]], list[MaterialFlow], list[DataGap]]:
     mappings: dict[str, list[MaterialMapping]] = {}
     flows: list[MaterialFlow] = []
     gaps: list[DataGap] = []
-    for node in view.nodes:
-        materials = view.part_materials.get(node.part_number)
-        if materials is None:
-            if node.children:
+    for part in design.parts:
+        if part.materials is None:
+            if part.has_children:
                 continue  # an assembly without its own declaration: its children carry it
-            if node.own_mass_g is None:
-                gaps.append(DataGap(node.part_number, "no mass",
+            if part.bom_mass_g is None:
+                gaps.append(DataGap(part.part_number, "no mass",
                                     "no FMD declaration and no BoM mass", None))
             else:
-                gaps.append(DataGap(node.part_number, "no declaration",
+                gaps.append(DataGap(part.part_number, "no declaration",
                                     "BoM mass only; composition unknown, not in the footprint",
-                                    node.own_mass_g * node.total_quantity))
+                                    part.bom_mass_g * part.units_per_product))
             continue
-        part_mappings = [map_material(m, rules)
-                         for m in material_inputs_from_view(materials, node.category)]
-        mappings[node.part_number] = part_mappings
-        machined = _machined(part_mappings, scenario.part_processes.get(node.part_number))
+        part_mappings = [map_material(m, rules) for m in part.materials]
+        mappings[part.part_number] = part_mappings
+        machined = _machined(part_mappings, design.scenario.part_processes.get(part.part_number))
         for mapping in part_mappings:
             scale = machined.get(id(mapping), 1.0)
             if not mapping.mapped:
-                gaps.append(DataGap(node.part_number, "unmapped material",
+                gaps.append(DataGap(part.part_number, "unmapped material",
                                     f"{mapping.material.name}: {mapping.reason}",
-                                    (mapping.material.mass_g or 0.0) * node.total_quantity))
+                                    (mapping.material.mass_g or 0.0) * part.units_per_product))
                 continue
             for flow in mapping.flows:
                 label = f"{mapping.material.name} [{flow.fraction}]: {flow.derivation}"
                 if scale != 1.0:
                     label += f" ÷ {1 / scale:g} material yield"
                 flows.append(MaterialFlow(
-                    part_number=node.part_number, material=mapping.material.name,
-                    rule_id=mapping.rule_id or "", units_per_product=node.total_quantity,
+                    part_number=part.part_number, material=mapping.material.name,
+                    rule_id=mapping.rule_id or "", units_per_product=part.units_per_product,
                     proxy=flow.proxy,
                     input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
     return mappings, flows, gaps
@@ -175,17 +240,17 @@ def _eol_dataset(route: str, rule_id: str | None, scenario: Scenario) -> str:
     return table["*"]
 
 
-def stage_exchanges(view: ProductView, mappings: dict[str, list[MaterialMapping]],
-                    flows: list[MaterialFlow], scenario: Scenario
-                    ) -> tuple[dict[str, list[Input]], dict[str, float]]:
-    units = {n.part_number: n.total_quantity for n in view.nodes}
+def stage_exchanges(design: Design, mappings: dict[str, list[MaterialMapping]],
+                    flows: list[MaterialFlow]) -> tuple[dict[str, list[Input]], dict[str, float]]:
+    scenario = design.scenario
+    units = {p.part_number: p.units_per_product for p in design.parts}
     board_m2 = _board_area_m2(flows)
     reflow_kwh = (board_m2 * scenario.smt_sides * scenario.smt_oven_hours_per_m2
                   * scenario.reflow_kw[scenario.solder])
     moulded_kg = _moulded_kg(mappings, units, scenario)
     moulding_kwh = moulded_kg * scenario.moulding_kwh_per_kg
     factory_kwh = scenario.assembly_kwh_per_unit + reflow_kwh + moulding_kwh
-    product_t = view.mass_g / 1e6
+    product_t = design.mass_g / 1e6
     kw = scenario.reflow_kw[scenario.solder]
     factory_label = (
         f"factory electricity: assembly {scenario.assembly_kwh_per_unit:g} kWh"
@@ -215,22 +280,17 @@ def stage_exchanges(view: ProductView, mappings: dict[str, list[MaterialMapping]
     quantities = {"board_area_m2": board_m2, "reflow_kwh": reflow_kwh,
                   "moulded_plastic_kg": moulded_kg, "moulding_kwh": moulding_kwh,
                   "factory_kwh": factory_kwh, "use_kwh": scenario.use_kwh,
-                  "product_mass_kg_incl_packaging": view.mass_g / 1000.0}
+                  "product_mass_kg_incl_packaging": design.mass_g / 1000.0}
     return stages, quantities
 
 
-def build_model(view: ProductView, rules: RuleSet, scenario: Scenario) -> ProductModel:
-    mappings, flows, gaps = material_flows(view, rules, scenario)
-    stages, quantities = stage_exchanges(view, mappings, flows, scenario)
-    gaps.extend(DataGap(n.part_number, "no mass", "no FMD declaration and no BoM mass", None)
-                for n in view.nodes if n.unit_mass_g is None
-                and not any(g.part_number == n.part_number for g in gaps))
-    packaging = sum(n.quantity * (n.unit_mass_g or 0.0) for n in view.nodes
-                    if n.category == PACKAGING and not n.children)
-    return ProductModel(product_number=view.product_number, name=view.name, scenario=scenario,
-                        nodes=view.nodes, mappings=mappings, flows=flows, stages=stages,
-                        gaps=gaps, mass_g=view.mass_g, packaging_mass_g=packaging,
-                        quantities=quantities)
+def build_model(design: Design, rules: RuleSet) -> ProductModel:
+    mappings, flows, gaps = material_flows(design, rules)
+    stages, quantities = stage_exchanges(design, mappings, flows)
+    return ProductModel(product_number=design.product_number, name=design.name,
+                        scenario=design.scenario, parts=design.parts, mappings=mappings,
+                        flows=flows, stages=stages, gaps=gaps, mass_g=design.mass_g,
+                        packaging_mass_g=design.packaging_mass_g, quantities=quantities)
 
 
 # -- step 3: the Brightway payload -----------------------------------------------------------
@@ -281,20 +341,20 @@ def foreground_data(model: ProductModel) -> dict[tuple[str, str], dict[str, Any]
         by_part.setdefault(flow.part_number, []).append(
             {**_exchange(source_db, code, flow.input.amount, flow.input.gsd),
              "comment": flow.input.label})
-    children: dict[str | None, list[BomNode]] = {}
-    for node in model.nodes:
-        children.setdefault(node.parent_part_number, []).append(node)
-    for node in model.nodes:
-        exchanges = list(by_part.get(node.part_number, []))
+    children: dict[str | None, list[PartDesign]] = {}
+    for part in model.parts:
+        children.setdefault(part.parent, []).append(part)
+    for part in model.parts:
+        exchanges = list(by_part.get(part.part_number, []))
         exchanges += [_exchange(db, f"part:{c.part_number}", c.quantity)
-                      for c in children.get(node.part_number, [])]
-        data[(db, f"part:{node.part_number}")] = _activity(
-            f"{node.part_number} {node.name or ''}".strip(), f"part:{node.part_number}", db,
-            "unit", exchanges, gscdm={"category": node.category})
+                      for c in children.get(part.part_number, [])]
+        data[(db, f"part:{part.part_number}")] = _activity(
+            f"{part.part_number} {part.name or ''}".strip(), f"part:{part.part_number}", db,
+            "unit", exchanges, gscdm={"category": part.category})
 
     stage_inputs: dict[str, list[dict[str, Any]]] = {
-        "materials": [_exchange(db, f"part:{n.part_number}", n.quantity)
-                      for n in children.get(None, [])]}
+        "materials": [_exchange(db, f"part:{p.part_number}", p.quantity)
+                      for p in children.get(None, [])]}
     for stage, inputs in model.stages.items():
         stage_inputs[stage] = [
             {**(_exchange(db, "factory-electricity", i.amount) if i.dataset.startswith("@")

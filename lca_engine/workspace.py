@@ -78,7 +78,7 @@ class Workspace:
         """The product's model: BoM, mapped materials and the merged scenario, not yet solved."""
         from .db import ProductView
         from .mapping import load_rules
-        from .product_model import build_model
+        from .product_model import build_model, design_from_view
         from .scenario import PRODUCT_SCENARIO_FILENAME, load_scenario
 
         try:
@@ -89,8 +89,8 @@ class Workspace:
             raise LookupError(f"{product_number!r} is a part, not a product (a BoM imports "
                               "products)")
         product_scenario = Path(view.bom_file).parent / PRODUCT_SCENARIO_FILENAME
-        model = build_model(view, load_rules(self.home.path),
-                            load_scenario(product_scenario, scenario))
+        design = design_from_view(view, load_scenario(product_scenario, scenario))
+        model = build_model(design, load_rules(self.home.path))
         model.notes.append(f"BoM {view.bom_file} (sha256 {view.bom_sha256})")
         self._declarations[product_number] = {
             "bom": {"file": view.bom_file, "sha256": view.bom_sha256},

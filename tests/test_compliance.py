@@ -77,14 +77,14 @@ def test_rohs_annex_ii_has_ten_restrictions_with_their_limits() -> None:
     assert {"1163-19-5", "32534-81-9"} <= groups["pbde"].cas
 
 
-def test_svhc_file_states_its_date_source_and_partial_coverage() -> None:
+def test_svhc_file_states_its_date_source_and_complete_coverage() -> None:
     lists = load_lists()
     svhc = lists.svhc
     assert svhc.list_date == date(2026, 2, 4)
     assert svhc.meta["source_url"] == "https://echa.europa.eu/candidate-list-table"
     assert svhc.meta["entries_on_official_list"] == "253"
-    assert svhc.meta["coverage"].startswith("PARTIAL")
-    assert len(svhc.entries) == 148 and not svhc.complete
+    assert svhc.meta["coverage"].startswith("COMPLETE")
+    assert len(svhc.entries) == 253 and svhc.complete
     names = [e.name for e in svhc.entries]
     assert len(names) == len(set(names))
     assert all(e.source for e in svhc.entries)
@@ -92,7 +92,7 @@ def test_svhc_file_states_its_date_source_and_partial_coverage() -> None:
     assert dehp.date_of_inclusion == date(2008, 10, 28) and dehp.ec == ("204-211-0",)
     assert only(svhc.entries, name="Lead").date_of_inclusion == date(2018, 6, 27)
     versions = lists.versions()
-    assert versions["reach_svhc"]["complete"] is False
+    assert versions["reach_svhc"]["complete"] is True
     assert versions["iec62474_dsl"]["version"] == "D28.00"
 
 
@@ -522,7 +522,7 @@ def test_cli_update_svhc_replaces_the_shipped_list(home: Path, tmp_path: Path) -
     assert code == 0, err
     report = json.loads(out)
     assert report["entries"] == 5 and report["list_date"] == "2026-06-01"
-    assert report["previous"] == {"entries": 148, "list_date": "2026-02-04"}
+    assert report["previous"] == {"entries": 253, "list_date": "2026-02-04"}
     assert any("117-81-8" in w for w in report["warnings"])
     lists = load_lists(home)
     assert lists.svhc.list_date == date(2026, 6, 1) and lists.svhc.complete
