@@ -29,6 +29,7 @@ from lca_engine.db.queries import BomNode
 from lca_engine.footprint import FootprintError, FootprintResult
 from lca_engine.mapping import MappingError
 from lca_engine.scenario import ScenarioError
+from lca_engine.variants import Comparison, VariantError
 from lca_engine.workspace import NotInitialisedError, Workspace
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -79,7 +80,7 @@ def json_option(func: F) -> F:
             fail(as_json, EXIT_USAGE, str(exc), {"error": "database", "message": str(exc)})
         except NotInitialisedError as exc:
             fail(as_json, EXIT_USAGE, str(exc), {"error": "not-initialised", "message": str(exc)})
-        except (ScenarioError, MappingError, FootprintError, LookupError) as exc:
+        except (ScenarioError, MappingError, FootprintError, VariantError, LookupError) as exc:
             message = exc.args[0] if isinstance(exc, LookupError) else str(exc)
             fail(as_json, EXIT_REJECTED, message,
                  {"error": type(exc).__name__, "message": message,
@@ -317,6 +318,82 @@ def footprint(ctx: Context, product: str, scenario: Path | None, iterations: int
         emit(result.as_json())
     else:
         _print_footprint(result)
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    out = Console()
+    base = comparison.baseline_total
+    table = Table("design", "kg CO2e", "Δ kg", "Δ %", *[s.replace("_", " ") for s in
+                                                         comparison.baseline_by_stage],
+                  title=f"{comparison.product}: baseline and variants ({comparison.method})")
+    table.add_row("[bold]baseline[/]", f"{base:,.2f}", "", "",
+                  *[f"{v:,.2f}" for v in comparison.baseline_by_stage.values()])
+    for variant in comparison.variants:
+        name = variant.name
+        if variant.probability_lower is not None:
+            name += f" (P(lower) {variant.probability_lower:.0%})"
+        table.add_row(name, f"{variant.total_kg_co2e:,.2f}", f"{variant.delta_kg_co2e:+,.2f}",
+                      f"{variant.delta_pct:+.1%}",
+                      *[f"{d:+,.2f}" for d in variant.by_stage_delta.values()])
+    out.print(table)
+    for variant in comparison.variants:
+        out.print(f"[bold]{variant.name}[/]: changes by contribution")
+        for change in variant.changes:
+            out.print(f"  {change['delta_kg_co2e']:+8.3f} kg  {change['description']}",
+                      markup=False)
+
+
+@main.command()
+@click.argument("product")
+@click.option("--variant", "variants", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Variant YAML (repeatable).")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Scenario YAML for the baseline (variants apply on top).")
+@click.option("--iterations", type=click.IntRange(min=0), default=0,
+              help="Correlated Monte Carlo: probability that each variant is lower.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@json_option
+@pass_context
+def compare(ctx: Context, product: str, variants: tuple[Path, ...], scenario: Path | None,
+            iterations: int, seed: int, as_json: bool) -> None:
+    """Compare design variants against the baseline: deltas by stage and by change."""
+    comparison = ctx.workspace.compare(product, list(variants), scenario=scenario,
+                                       iterations=iterations, seed=seed)
+    if as_json:
+        emit(comparison.as_json())
+    else:
+        _print_comparison(comparison)
+
+
+@main.command()
+@click.argument("product")
+@click.option("--variant", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Variant YAML with a ${NAME} parameter.")
+@click.option("--param", required=True, help="NAME=START:STOP:STEP, e.g. share=0:1:0.05")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="PNG plot of the sweep (default: none).")
+@json_option
+@pass_context
+def sweep(ctx: Context, product: str, variant: Path, param: str, scenario: Path | None,
+          output: Path | None, as_json: bool) -> None:
+    """Sweep one variant parameter and print (and plot) the footprint at each value."""
+    result = ctx.workspace.sweep(product, variant, param, scenario=scenario)
+    if output is not None:
+        from reports.sweep_plot import plot_sweep
+
+        plot_sweep(result, output)
+        err.print(f"plot written to {output}")
+    if as_json:
+        emit(result.as_json())
+        return
+    table = Table(result.param, "kg CO2e", "Δ vs baseline",
+                  title=f"{result.product}: {len(result.points)} points in {result.seconds:.3f} s")
+    for value, total, _ in result.points:
+        table.add_row(f"{value:g}", f"{total:,.3f}", f"{total - result.baseline_total:+,.3f}")
+    Console().print(table)
 
 
 @main.group()

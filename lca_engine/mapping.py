@@ -338,8 +338,23 @@ def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialM
     return MaterialMapping(material, rule.id, rule.reason, tuple(flows), tuple(notes))
 
 
+_MAPPED: dict[tuple[int, MaterialInput], MaterialMapping] = {}
+
+
 def map_material(material: MaterialInput, rules: RuleSet) -> MaterialMapping:
-    """The first matching rule applied to ``material``, or an unmapped result."""
+    """The first matching rule applied to ``material``, or an unmapped result (memoised: rule
+    sets and materials are immutable, and variant sweeps map the same materials thousands of
+    times)."""
+    key = (id(rules), material)
+    cached = _MAPPED.get(key)
+    if cached is None:
+        if len(_MAPPED) > 200_000:
+            _MAPPED.clear()
+        cached = _MAPPED[key] = _map_material(material, rules)
+    return cached
+
+
+def _map_material(material: MaterialInput, rules: RuleSet) -> MaterialMapping:
     if material.mass_g is None:
         return MaterialMapping(material, None, "material has no mass")
     for rule in rules.rules:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from .db.queries import ProductView
@@ -152,10 +153,11 @@ class ProductModel:
     packaging_mass_g: float
     notes: list[str] = field(default_factory=list)
     quantities: dict[str, float] = field(default_factory=dict)  # manufacturing/use drivers
+    variant: str | None = None  # set for a design variant's own foreground database
 
     @property
     def database(self) -> str:
-        return foreground_name(self.product_number)
+        return foreground_name(self.product_number, self.variant)
 
 
 # -- step 1: materials -----------------------------------------------------------------------
@@ -172,82 +174,130 @@ def _machined(mappings: list[MaterialMapping], process: PartProcess | None) -> d
     return {id(m): 1.0 / process.material_yield for m in chosen}
 
 
+@dataclass(frozen=True, slots=True)
+class PartInventory:
+    """What one BoM line brings to the product (already × units per product where per product)."""
+
+    mappings: tuple[MaterialMapping, ...]
+    flows: tuple[MaterialFlow, ...]
+    gaps: tuple[DataGap, ...]
+    eol_kg: dict[str, float]  # end-of-life dataset → kg per product
+    moulded_kg: float  # injection-moulded plastic, kg per product
+    board_m2: float  # PCB area, m² per product
+
+
+#: Parts are immutable and a variant shares every part it does not change with its baseline, so
+#: a part's inventory is computed once per (part, rules, scenario) — keyed by identity and
+#: checked against the objects themselves, so a reused id can never return a stale entry.
+_PART_CACHE: dict[tuple[int, int, int], tuple[PartDesign, RuleSet, Scenario, PartInventory]] = {}
+_EOL_CACHE: dict[tuple[int, str, str | None], str] = {}
+
+
+@cache
+def _pattern(text: str) -> re.Pattern[str] | None:
+    return re.compile(text, re.IGNORECASE) if text else None
+
+
+def _eol_dataset(route: str, rule_id: str | None, scenario: Scenario) -> str:
+    table = scenario.eol_datasets[route]
+    key = (id(table), route, rule_id)
+    dataset = _EOL_CACHE.get(key)
+    if dataset is None:
+        dataset = table["*"]
+        for prefix, candidate in table.items():
+            if prefix != "*" and rule_id and rule_id.startswith(prefix):
+                dataset = candidate
+                break
+        _EOL_CACHE[key] = dataset
+    return dataset
+
+
+def part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> PartInventory:
+    key = (id(part), id(rules), id(scenario))
+    hit = _PART_CACHE.get(key)
+    if hit is not None and hit[0] is part and hit[1] is rules and hit[2] is scenario:
+        return hit[3]
+    inventory = _part_inventory(part, rules, scenario)
+    if len(_PART_CACHE) > 100_000:
+        _PART_CACHE.clear()
+    _PART_CACHE[key] = (part, rules, scenario, inventory)
+    return inventory
+
+
+def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> PartInventory:
+    units = part.units_per_product
+    if part.materials is None:
+        gaps: tuple[DataGap, ...] = ()
+        if part.has_children:
+            pass  # an assembly without its own declaration: its children carry it
+        elif part.bom_mass_g is None:
+            gaps = (DataGap(part.part_number, "no mass", "no FMD declaration and no BoM mass",
+                            None),)
+        else:
+            gaps = (DataGap(part.part_number, "no declaration",
+                            "BoM mass only; composition unknown, not in the footprint",
+                            part.bom_mass_g * units),)
+        return PartInventory((), (), gaps, {}, 0.0, 0.0)
+    mappings = tuple(map_material(m, rules) for m in part.materials)
+    machined = _machined(list(mappings), scenario.part_processes.get(part.part_number))
+    not_moulded = _pattern(scenario.not_moulded)
+    flows: list[MaterialFlow] = []
+    gaps_found: list[DataGap] = []
+    eol: dict[str, float] = {}
+    moulded = board = 0.0
+    for mapping in mappings:
+        kg = (mapping.material.mass_g or 0.0) / 1000.0 * units
+        for route, share in scenario.eol_mix.items():
+            if share:
+                dataset = _eol_dataset(route, mapping.rule_id, scenario)
+                eol[dataset] = eol.get(dataset, 0.0) + kg * share
+        if not mapping.mapped:
+            gaps_found.append(DataGap(part.part_number, "unmapped material",
+                                      f"{mapping.material.name}: {mapping.reason}",
+                                      (mapping.material.mass_g or 0.0) * units))
+            continue
+        if mapping.rule_id in scenario.moulded_rules and not (
+                not_moulded and not_moulded.search(mapping.material.name)):
+            moulded += kg
+        scale = machined.get(id(mapping), 1.0)
+        for flow in mapping.flows:
+            label = f"{mapping.material.name} [{flow.fraction}]: {flow.derivation}"
+            if scale != 1.0:
+                label += f" ÷ {1 / scale:g} material yield"
+            rule_id = mapping.rule_id or ""
+            if rule_id.startswith("pcb-laminate"):
+                board += flow.amount * scale * units
+            flows.append(MaterialFlow(
+                part_number=part.part_number, material=mapping.material.name, rule_id=rule_id,
+                units_per_product=units, proxy=flow.proxy,
+                input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
+    return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board)
+
+
 def material_flows(design: Design, rules: RuleSet
                    ) -> tuple[dict[str, list[MaterialMapping]], list[MaterialFlow], list[DataGap]]:
     mappings: dict[str, list[MaterialMapping]] = {}
     flows: list[MaterialFlow] = []
     gaps: list[DataGap] = []
     for part in design.parts:
-        if part.materials is None:
-            if part.has_children:
-                continue  # an assembly without its own declaration: its children carry it
-            if part.bom_mass_g is None:
-                gaps.append(DataGap(part.part_number, "no mass",
-                                    "no FMD declaration and no BoM mass", None))
-            else:
-                gaps.append(DataGap(part.part_number, "no declaration",
-                                    "BoM mass only; composition unknown, not in the footprint",
-                                    part.bom_mass_g * part.units_per_product))
-            continue
-        part_mappings = [map_material(m, rules) for m in part.materials]
-        mappings[part.part_number] = part_mappings
-        machined = _machined(part_mappings, design.scenario.part_processes.get(part.part_number))
-        for mapping in part_mappings:
-            scale = machined.get(id(mapping), 1.0)
-            if not mapping.mapped:
-                gaps.append(DataGap(part.part_number, "unmapped material",
-                                    f"{mapping.material.name}: {mapping.reason}",
-                                    (mapping.material.mass_g or 0.0) * part.units_per_product))
-                continue
-            for flow in mapping.flows:
-                label = f"{mapping.material.name} [{flow.fraction}]: {flow.derivation}"
-                if scale != 1.0:
-                    label += f" ÷ {1 / scale:g} material yield"
-                flows.append(MaterialFlow(
-                    part_number=part.part_number, material=mapping.material.name,
-                    rule_id=mapping.rule_id or "", units_per_product=part.units_per_product,
-                    proxy=flow.proxy,
-                    input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
+        inventory = part_inventory(part, rules, design.scenario)
+        if part.materials is not None:
+            mappings[part.part_number] = list(inventory.mappings)
+        flows.extend(inventory.flows)
+        gaps.extend(inventory.gaps)
     return mappings, flows, gaps
 
 
 # -- step 2: the other stages -----------------------------------------------------------------
 
-def _board_area_m2(flows: list[MaterialFlow]) -> float:
-    return sum(f.input.amount * f.units_per_product for f in flows
-               if f.rule_id.startswith("pcb-laminate"))
-
-
-def _moulded_kg(mappings: dict[str, list[MaterialMapping]], units: dict[str, float],
-                scenario: Scenario) -> float:
-    not_moulded = re.compile(scenario.not_moulded, re.IGNORECASE) if scenario.not_moulded else None
-    total = 0.0
-    for part, part_mappings in mappings.items():
-        for mapping in part_mappings:
-            if mapping.rule_id not in scenario.moulded_rules:
-                continue
-            if not_moulded and not_moulded.search(mapping.material.name):
-                continue
-            total += (mapping.material.mass_g or 0.0) / 1000.0 * units[part]
-    return total
-
-
-def _eol_dataset(route: str, rule_id: str | None, scenario: Scenario) -> str:
-    table = scenario.eol_datasets[route]
-    for prefix, dataset in table.items():
-        if prefix != "*" and rule_id and rule_id.startswith(prefix):
-            return dataset
-    return table["*"]
-
-
-def stage_exchanges(design: Design, mappings: dict[str, list[MaterialMapping]],
-                    flows: list[MaterialFlow]) -> tuple[dict[str, list[Input]], dict[str, float]]:
+def stage_exchanges(design: Design, rules: RuleSet
+                    ) -> tuple[dict[str, list[Input]], dict[str, float]]:
     scenario = design.scenario
-    units = {p.part_number: p.units_per_product for p in design.parts}
-    board_m2 = _board_area_m2(flows)
+    inventories = [part_inventory(p, rules, scenario) for p in design.parts]
+    board_m2 = sum(i.board_m2 for i in inventories)
     reflow_kwh = (board_m2 * scenario.smt_sides * scenario.smt_oven_hours_per_m2
                   * scenario.reflow_kw[scenario.solder])
-    moulded_kg = _moulded_kg(mappings, units, scenario)
+    moulded_kg = sum(i.moulded_kg for i in inventories)
     moulding_kwh = moulded_kg * scenario.moulding_kwh_per_kg
     factory_kwh = scenario.assembly_kwh_per_unit + reflow_kwh + moulding_kwh
     product_t = design.mass_g / 1e6
@@ -269,13 +319,9 @@ def stage_exchanges(design: Design, mappings: dict[str, list[MaterialMapping]],
                       f"in {scenario.use_region}")],
     }
     eol: dict[str, float] = {}
-    for part, part_mappings in mappings.items():
-        for mapping in part_mappings:
-            kg = (mapping.material.mass_g or 0.0) / 1000.0 * units[part]
-            for route, share in scenario.eol_mix.items():
-                if share:
-                    dataset = _eol_dataset(route, mapping.rule_id, scenario)
-                    eol[dataset] = eol.get(dataset, 0.0) + kg * share
+    for inventory in inventories:
+        for dataset, kg in inventory.eol_kg.items():
+            eol[dataset] = eol.get(dataset, 0.0) + kg
     stages["end_of_life"] = [Input(d, kg, f"{kg:.6g} kg to {d}") for d, kg in sorted(eol.items())]
     quantities = {"board_area_m2": board_m2, "reflow_kwh": reflow_kwh,
                   "moulded_plastic_kg": moulded_kg, "moulding_kwh": moulding_kwh,
@@ -284,13 +330,14 @@ def stage_exchanges(design: Design, mappings: dict[str, list[MaterialMapping]],
     return stages, quantities
 
 
-def build_model(design: Design, rules: RuleSet) -> ProductModel:
+def build_model(design: Design, rules: RuleSet, variant: str | None = None) -> ProductModel:
     mappings, flows, gaps = material_flows(design, rules)
-    stages, quantities = stage_exchanges(design, mappings, flows)
+    stages, quantities = stage_exchanges(design, rules)
     return ProductModel(product_number=design.product_number, name=design.name,
                         scenario=design.scenario, parts=design.parts, mappings=mappings,
                         flows=flows, stages=stages, gaps=gaps, mass_g=design.mass_g,
-                        packaging_mass_g=design.packaging_mass_g, quantities=quantities)
+                        packaging_mass_g=design.packaging_mass_g, quantities=quantities,
+                        variant=variant)
 
 
 # -- step 3: the Brightway payload -----------------------------------------------------------

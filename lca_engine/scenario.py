@@ -68,6 +68,8 @@ class Scenario:
     transport_modes: dict[str, str]
     eol_datasets: dict[str, dict[str, str]]
     sources: tuple[str, ...] = field(default=())
+    #: the raw layers merged over the defaults, so a variant can override any key and rebuild
+    layers: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def use_kwh(self) -> float:
@@ -82,8 +84,13 @@ class Scenario:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("layers")
         data["use_kwh"] = self.use_kwh
         return data
+
+    def with_overrides(self, override: dict[str, Any], source: str) -> Scenario:
+        """This scenario with ``override`` merged on top (what a variant's scenario change does)."""
+        return build_scenario(*self.layers, override, sources=(*self.sources, source))
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -189,6 +196,7 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
         eol_datasets={str(r): {str(k): str(v) for k, v in d.items()}
                       for r, d in raw["eol_datasets"].items()},
         sources=sources,
+        layers=tuple(layers),
     )
     for region in (scenario.use_region, scenario.factory_region):
         scenario.grid(region)

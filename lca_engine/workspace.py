@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     from .compliance import ComplianceResult
     from .footprint import FootprintResult
-    from .product_model import ProductModel
+    from .product_model import Design, ProductModel
+    from .variants import Comparison, Sweep
 
 
 class NotInitialisedError(RuntimeError):
@@ -73,12 +74,10 @@ class Workspace:
             seconds=round(time.perf_counter() - started, 3),
         )
 
-    def product_model(self, product_number: str, *, scenario: Path | None = None
-                      ) -> ProductModel:
-        """The product's model: BoM, mapped materials and the merged scenario, not yet solved."""
+    def design(self, product_number: str, *, scenario: Path | None = None) -> Design:
+        """The stored product as a ``Design``: BoM, declared materials and merged scenario."""
         from .db import ProductView
-        from .mapping import load_rules
-        from .product_model import build_model, design_from_view
+        from .product_model import design_from_view
         from .scenario import PRODUCT_SCENARIO_FILENAME, load_scenario
 
         try:
@@ -89,14 +88,20 @@ class Workspace:
             raise LookupError(f"{product_number!r} is a part, not a product (a BoM imports "
                               "products)")
         product_scenario = Path(view.bom_file).parent / PRODUCT_SCENARIO_FILENAME
-        design = design_from_view(view, load_scenario(product_scenario, scenario))
-        model = build_model(design, load_rules(self.home.path))
-        model.notes.append(f"BoM {view.bom_file} (sha256 {view.bom_sha256})")
         self._declarations[product_number] = {
             "bom": {"file": view.bom_file, "sha256": view.bom_sha256},
             "parts": {part: {"file": file, "sha256": sha}
                       for part, (file, sha) in sorted(view.declarations.items())}}
-        return model
+        return design_from_view(view, load_scenario(product_scenario, scenario))
+
+    def product_model(self, product_number: str, *, scenario: Path | None = None
+                      ) -> ProductModel:
+        """The product's model: BoM, mapped materials and the merged scenario, not yet solved."""
+        from .mapping import load_rules
+        from .product_model import build_model
+
+        return build_model(self.design(product_number, scenario=scenario),
+                           load_rules(self.home.path))
 
     def activate_brightway(self) -> None:
         """Point Brightway at this home; fails with a clear message before ``gscdm init``."""
@@ -118,6 +123,95 @@ class Workspace:
         result.provenance["inputs"] = self._declarations[product_number]
         result.provenance["scenario_files"] = list(model.scenario.sources)
         return result
+
+    def compare(self, product_number: str, variant_files: list[Path], *,
+                scenario: Path | None = None, iterations: int = 0, seed: int = 42
+                ) -> Comparison:
+        """Baseline against design variants: deltas by stage and change, optionally with the
+        probability (correlated Monte Carlo) that each variant is lower than the baseline."""
+        import time
+
+        import numpy as np
+
+        from .footprint import adjoint_scores, write_foreground
+        from .mapping import load_rules
+        from .product_model import build_model
+        from .variants import (
+            Comparison,
+            compare_variants,
+            correlated_monte_carlo,
+            load_variant,
+            sanitise,
+            unit_scores,
+        )
+
+        started = time.perf_counter()
+        variants = [load_variant(Path(path)) for path in variant_files]
+        rules = load_rules(self.home.path)
+        baseline = self.design(product_number, scenario=scenario)
+        model = build_model(baseline, rules)
+        self.activate_brightway()
+        write_foreground(model)
+        per_role, ids = adjoint_scores(model)
+        unit = unit_scores(per_role["total"])
+        base, results, designs = compare_variants(baseline, variants, rules, unit,
+                                                  per_role["total"][ids["product"]])
+        method = self._method(baseline.scenario.gwp_horizon)
+        comparison = Comparison(product=product_number, baseline_total=sum(base.values()),
+                                baseline_by_stage=base, variants=results,
+                                method=" / ".join(method), seconds=0.0,
+                                baseline_lifetime_years=baseline.scenario.lifetime_years)
+        if iterations:
+            models = {"baseline": model}
+            for result in results:
+                models[result.name] = build_model(designs[result.name], rules,
+                                                  variant=sanitise(result.name))
+            totals = correlated_monte_carlo(model, models, iterations, seed, method)
+            for result in results:
+                delta = totals[result.name] - totals["baseline"]
+                result.probability_lower = float(np.mean(delta < 0))
+                p5, p50, p95 = np.percentile(delta, [5, 50, 95])
+                result.delta_percentiles = {"p5": float(p5), "p50": float(p50),
+                                            "p95": float(p95)}
+            comparison.iterations, comparison.seed = iterations, seed
+        comparison.seconds = round(time.perf_counter() - started, 3)
+        return comparison
+
+    def sweep(self, product_number: str, variant_file: Path, param: str, *,
+              scenario: Path | None = None) -> Sweep:
+        """One variant parameter swept over a range, each point a dot product."""
+        import time
+
+        from .footprint import adjoint_scores, write_foreground
+        from .mapping import load_rules
+        from .product_model import build_model
+        from .variants import Sweep, evaluate, load_variant, sweep_values, unit_scores
+
+        name, values = sweep_values(param)
+        rules = load_rules(self.home.path)
+        baseline = self.design(product_number, scenario=scenario)
+        model = build_model(baseline, rules)
+        self.activate_brightway()
+        write_foreground(model)
+        per_role, _ = adjoint_scores(model)
+        unit = unit_scores(per_role["total"])
+        started = time.perf_counter()
+        points = []
+        for value in values:
+            variant = load_variant(Path(variant_file), {name: value})
+            _, scores = evaluate(variant.apply(baseline), rules, unit)
+            points.append((value, sum(scores.values()), scores))
+        elapsed = time.perf_counter() - started
+        _, base = evaluate(baseline, rules, unit)
+        return Sweep(product=product_number, variant=str(variant_file), param=name,
+                     points=points, baseline_total=sum(base.values()),
+                     seconds=round(elapsed, 4))
+
+    @staticmethod
+    def _method(horizon: str) -> tuple[str, ...]:
+        from .brightway_project import methods_for
+
+        return tuple(methods_for(horizon)["total"])  # type: ignore[arg-type]
 
     def compliance(self, key: str, *, on: date | None = None,
                    rohs_category: int | None = None) -> ComplianceResult:
