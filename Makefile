@@ -38,6 +38,11 @@ demo: $(VENV)/.installed
 	  $(GSCDM) footprint $$product --iterations 1000 || exit 1; \
 	  $(GSCDM) footprint $$product --json > $(OUT)/footprint-$$product.json || exit 1; done
 	@echo "footprints written to $(OUT)/footprint-*.json"
+	$(GSCDM) compare NB14-G5 --iterations 500 \
+	  --variant bom_samples/variants/recycled-metals.yaml \
+	  --variant bom_samples/variants/recycled-plastics.yaml \
+	  --variant bom_samples/variants/plastic-free-packaging.yaml \
+	  --variant bom_samples/variants/all-combined.yaml
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check fmd_parsers lca_engine reports gscdm tests bench
@@ -49,6 +54,7 @@ bench: $(VENV)/.installed
 	@mkdir -p $(OUT)
 	$(BIN)/python -m bench.fmd_throughput --json $(OUT)/bench-fmd.json
 	$(BIN)/python -m bench.footprint --json $(OUT)/bench-footprint.json
+	$(BIN)/python -m bench.variants --json $(OUT)/bench-variants.json
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

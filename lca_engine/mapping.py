@@ -149,6 +149,7 @@ class RuleSet:
     constants: dict[str, float]
     version: str
     files: tuple[str, ...]
+    by_id: dict[str, Rule] = field(default_factory=dict)
 
 
 def _regex(value: Any, where: str) -> re.Pattern[str] | None:
@@ -240,7 +241,7 @@ def _load(stamped: tuple[tuple[Path, int], ...]) -> RuleSet:
     if duplicates:
         raise MappingError(f"rule ids must be unique; repeated: {sorted(duplicates)}")
     return RuleSet(tuple(rules), substance_datasets, constants, version,
-                   tuple(str(p) for p in paths))
+                   tuple(str(p) for p in paths), {rule.id: rule for rule in rules})
 
 
 def load_rules(home: Path | None = None) -> RuleSet:

@@ -26,6 +26,7 @@ from typing import Any
 
 from .db.queries import ProductView
 from .mapping import (
+    MappedFlow,
     MaterialInput,
     MaterialMapping,
     RuleSet,
@@ -260,7 +261,7 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
                 not_moulded and not_moulded.search(mapping.material.name)):
             moulded += kg
         scale = machined.get(id(mapping), 1.0)
-        for flow in mapping.flows:
+        for flow in _allocated(mapping, rules, scenario):
             label = f"{mapping.material.name} [{flow.fraction}]: {flow.derivation}"
             if scale != 1.0:
                 label += f" ÷ {1 / scale:g} material yield"
@@ -272,6 +273,38 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
                 units_per_product=units, proxy=flow.proxy,
                 input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
     return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board)
+
+
+def _allocated(mapping: MaterialMapping, rules: RuleSet, scenario: Scenario
+               ) -> tuple[MappedFlow, ...]:
+    """The mapping's flows under the scenario's allocation: cut-off as mapped, or the PEF
+    Circular Footprint Formula's material part for mass-based materials with a recycled dataset:
+
+        (1 − R1)·Ev + R1·(A·Erec + (1 − A)·Ev·Qsin/Qp) + (1 − A)·R2·(ErecEoL − E*v·Qsout/Qp)
+
+    with ErecEoL taken as the recycled dataset and E*v as the virgin one (stated in the flow's
+    derivation). Negative amounts are credits for virgin material displaced at end of life.
+    """
+    cff = scenario.cff
+    rule = rules.by_id.get(mapping.rule_id or "")
+    if scenario.allocation != "cff" or cff is None or rule is None or rule.basis != "mass":
+        return mapping.flows
+    recycled = rule.recycled.get(mapping.material.recycled_kind or "") or rule.recycled.get("*")
+    if recycled is None or rule.dataset is None:
+        return mapping.flows
+    kg = (mapping.material.mass_g or 0.0) / 1000.0
+    r1 = mapping.material.recycled_share if mapping.material.recycled_kind else 0.0
+    a = cff.value(cff.A, rule.id)
+    r2 = cff.value(cff.R2, rule.id)
+    virgin = (1 - r1) + r1 * (1 - a) * cff.qsin_qp - (1 - a) * r2 * cff.qsout_qp
+    from_recycling = r1 * a + (1 - a) * r2
+    text = (f"CFF: R1 {r1:g}, A {a:g}, R2 {r2:g}, Qsin/Qp {cff.qsin_qp:g}, "
+            f"Qsout/Qp {cff.qsout_qp:g}")
+    return (MappedFlow(rule.dataset, kg * virgin, "virgin", f"{kg * 1000:g} g × {virgin:.6g} "
+                       f"({text})", rule.proxy, rule.gsd),
+            MappedFlow(recycled, kg * from_recycling, "recycled", f"{kg * 1000:g} g × "
+                       f"{from_recycling:.6g} ({text}; ErecEoL as the recycled dataset)",
+                       rule.proxy, rule.gsd))
 
 
 def material_flows(design: Design, rules: RuleSet

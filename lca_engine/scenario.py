@@ -42,6 +42,31 @@ class PartProcess:
 
 
 @dataclass(frozen=True, slots=True)
+class CffParameters:
+    """The PEF Circular Footprint Formula's material parameters (Recommendation (EU) 2021/2279).
+
+    ``A`` (allocation of burdens and credits between supplier and user of recycled material)
+    and ``R2`` (share of the material recycled at end of life) are keyed by mapping-rule id
+    patterns (``fnmatch``; ``"*"`` is required as the fall-back). The quality ratios default to
+    1. PEF Annex C lists A per material; the engine ships no values of its own, so every A and
+    R2 used is one the user stated.
+    """
+
+    A: dict[str, float]
+    R2: dict[str, float]
+    qsin_qp: float = 1.0
+    qsout_qp: float = 1.0
+
+    def value(self, table: dict[str, float], rule_id: str) -> float:
+        import fnmatch
+
+        for pattern, number in table.items():
+            if pattern != "*" and fnmatch.fnmatchcase(rule_id, pattern):
+                return number
+        return table["*"]
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     functional_unit: str
     lifetime_years: float
@@ -70,6 +95,8 @@ class Scenario:
     sources: tuple[str, ...] = field(default=())
     #: the raw layers merged over the defaults, so a variant can override any key and rebuild
     layers: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
+    #: PEF Circular Footprint Formula parameters (allocation "cff"), as stated by the user
+    cff: CffParameters | None = None
 
     @property
     def use_kwh(self) -> float:
@@ -197,15 +224,35 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
                       for r, d in raw["eol_datasets"].items()},
         sources=sources,
         layers=tuple(layers),
+        cff=_cff(raw.get("cff"), where) if str(raw.get("allocation", "cut-off")) == "cff"
+        else None,
     )
     for region in (scenario.use_region, scenario.factory_region):
         scenario.grid(region)
-    if scenario.allocation != "cut-off":
-        raise ScenarioError(f"{where}: allocation {scenario.allocation!r}: only 'cut-off' is "
-                            "implemented (the PEF Circular Footprint Formula comes with variants)")
+    if scenario.allocation not in {"cut-off", "cff"}:
+        raise ScenarioError(f"{where}: allocation {scenario.allocation!r}: use 'cut-off' or "
+                            "'cff' (PEF Circular Footprint Formula)")
     if scenario.gwp_horizon not in {"GWP100", "GWP20"}:
         raise ScenarioError(f"{where}: gwp_horizon must be GWP100 or GWP20")
     return scenario
+
+
+def _cff(raw: Any, where: str) -> CffParameters:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: allocation 'cff' needs a 'cff' block stating A and R2 "
+                            "(PEF Annex C values for your materials)")
+    tables = {}
+    for name in ("A", "R2"):
+        table = raw.get(name)
+        if not isinstance(table, dict) or "*" not in table:
+            raise ScenarioError(f"{where}: cff.{name} must map rule patterns to values and "
+                                "include '*'")
+        tables[name] = {str(k): _number(table, str(k), 0, 1, f"{where}: cff.{name}")
+                        for k in table}
+    return CffParameters(A=tables["A"], R2=tables["R2"],
+                         qsin_qp=_number(raw, "qsin_qp", 0, 1, where) if "qsin_qp" in raw else 1.0,
+                         qsout_qp=_number(raw, "qsout_qp", 0, 1, where) if "qsout_qp" in raw
+                         else 1.0)
 
 
 def load_scenario(product_scenario: Path | None = None,

@@ -284,3 +284,37 @@ def test_parameters_fill_placeholders() -> None:
         {"s": 0.4})
     assert variant.params["s"] == 0.4
     assert "40% PCC" in variant.changes[0].description
+
+
+CFF_SCENARIO = """
+allocation: cff
+cff:
+  A: {"aluminium-*": 0.2, "*": 0.5}
+  R2: {"aluminium-*": 0.8, "*": 0.3}
+"""
+
+
+def test_cff_on_one_part_by_hand(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scenario = tmp_path / "cff.yaml"
+    scenario.write_text(CFF_SCENARIO)
+    result = workspace.footprint("NB14-G5", scenario=scenario)
+    plate = next(p for p in result.by_part if p["part_number"] == "NB14-KB-PLATE")
+    # Al 5052, R1 = 0, A = 0.2, R2 = 0.8, Q = 1:
+    #   virgin share (1 − R1) + R1(1 − A) − (1 − A)·R2 = 1 − 0.64 = 0.36
+    #   recycled share R1·A + (1 − A)·R2 = 0.64 (ErecEoL taken as the recycled dataset)
+    aluminium = 0.0392 * (0.36 * F["metal.aluminium.rolled.primary.gb"]
+                          + 0.64 * F["metal.aluminium.rolled.recycled.gb"])
+    pet = 0.0008 * ((1 - 0.5 * 0.3) * F["plastic.pet.virgin.gb"]
+                    + 0.5 * 0.3 * F["plastic.pet.recycled.gb"])
+    assert plate["kg_co2e"] == pytest.approx(aluminium + pet, rel=REL)
+    assert result.scenario["allocation"] == "cff"
+    assert result.scenario["cff"]["A"]["aluminium-*"] == 0.2
+
+
+def test_cff_needs_stated_parameters(workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from lca_engine.scenario import ScenarioError
+
+    scenario = tmp_path / "cff.yaml"
+    scenario.write_text("allocation: cff\ncff: {A: {'*': 0.5}}\n")
+    with pytest.raises(ScenarioError, match="cff.R2"):
+        workspace.footprint("NB14-G5", scenario=scenario)
