@@ -316,5 +316,5 @@ def test_cff_needs_stated_parameters(workspace, tmp_path: Path) -> None:  # type
 
     scenario = tmp_path / "cff.yaml"
     scenario.write_text("allocation: cff\ncff: {A: {'*': 0.5}}\n")
-    with pytest.raises(ScenarioError, match="cff.R2"):
+    with pytest.raises(ScenarioError, match=r"cff\.R2"):
         workspace.footprint("NB14-G5", scenario=scenario)
