@@ -33,6 +33,7 @@ from lca_engine.variants import Comparison, VariantError
 from lca_engine.workspace import NotInitialisedError, Workspace
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+STAGE_HEADERS = ("materials", "manufacturing", "distribution", "use", "end of life")
 
 err = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -145,16 +146,19 @@ def _error_kwargs(error: dict[str, object]) -> dict[str, Any]:
 
 @main.command(name="import")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--bom", type=click.Path(exists=True, dir_okay=False),
-              help="BoM table (CSV/XLSX) linking parts to products; its FMD files are imported.")
+@click.option("--bom", "boms", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="BoM table (CSV/XLSX) linking parts to products; its FMD files are imported "
+                   "(repeatable).")
 @click.option("--lenient", is_flag=True,
               help="Keep declarations that fail validation, with data-quality flags.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes that parse and store files in parallel.")
 @json_option
 @pass_context
-def import_(ctx: Context, paths: tuple[str, ...], bom: str | None, lenient: bool,
-            as_json: bool) -> None:
-    """Import FMD files or folders (IPC-1752A, IEC 62474) and a product BoM."""
-    if not paths and bom is None:
+def import_(ctx: Context, paths: tuple[str, ...], boms: tuple[str, ...], lenient: bool,
+            workers: int, as_json: bool) -> None:
+    """Import FMD files or folders (IPC-1752A, IEC 62474) and product BoMs."""
+    if not paths and not boms:
         raise click.UsageError("give FMD files or folders, or --bom FILE")
     with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -166,8 +170,8 @@ def import_(ctx: Context, paths: tuple[str, ...], bom: str | None, lenient: bool
             if not as_json or outcome.status == "rejected":
                 bar.console.print(_outcome_line(outcome), markup=True, soft_wrap=True)
 
-        report = ctx.workspace.database.import_paths(paths, bom=bom, lenient=lenient,
-                                                     progress=progress)
+        report = ctx.workspace.database.import_paths(paths, bom=list(boms), lenient=lenient,
+                                                     progress=progress, workers=workers)
     if as_json:
         emit(report.as_dict())
     counts = report.counts()
@@ -300,7 +304,9 @@ def _print_footprint(result: FootprintResult) -> None:
 
 
 @main.command()
-@click.argument("product")
+@click.argument("product", required=False)
+@click.option("--all", "all_products", is_flag=True,
+              help="Every product in the database, by stage (fast adjoint path).")
 @click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Scenario YAML overriding the product's defaults.")
 @click.option("--iterations", type=click.IntRange(min=0), default=0,
@@ -309,9 +315,33 @@ def _print_footprint(result: FootprintResult) -> None:
 @click.option("--strict", is_flag=True, help="Fail on data gaps instead of listing them.")
 @json_option
 @pass_context
-def footprint(ctx: Context, product: str, scenario: Path | None, iterations: int, seed: int,
-              strict: bool, as_json: bool) -> None:
+def footprint(ctx: Context, product: str | None, all_products: bool, scenario: Path | None,
+              iterations: int, seed: int, strict: bool, as_json: bool) -> None:
     """Cradle-to-grave carbon footprint of a product, computed with Brightway."""
+    if all_products == (product is not None):
+        raise click.UsageError("give a PRODUCT or --all")
+    if all_products:
+        with Progress(TextColumn("footprints"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("footprints", total=None)
+            batch = ctx.workspace.footprint_all(
+                scenario=scenario, progress=lambda _p, total: bar.update(task, total=total,
+                                                                          advance=1))
+        if as_json:
+            emit(batch.as_json())
+            return
+        table = Table(title=f"{len(batch.rows)} products, "
+                            f"{batch.products_per_second:,.1f} products/s")
+        table.add_column("product", no_wrap=True)
+        for header in ("kg CO2e", *STAGE_HEADERS, "gaps"):
+            table.add_column(header, justify="right")
+        for row in batch.rows:
+            table.add_row(row["product"], f"{row['total_kg_co2e']:,.2f}",
+                          *[f"{v:,.2f}" for v in row["by_stage"].values()],
+                          str(row["data_gaps"]))
+        Console().print(table)
+        return
+    assert product is not None
     result = ctx.workspace.footprint(product, scenario=scenario, iterations=iterations,
                                      seed=seed, strict=strict)
     if as_json:

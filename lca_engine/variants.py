@@ -562,6 +562,26 @@ class Sweep:
                            for v, t, s in self.points]}
 
 
+@dataclass(slots=True)
+class BatchFootprints:
+    """Footprints of many products on the fast path (``gscdm footprint --all``)."""
+
+    rows: list[dict[str, Any]]
+    seconds: float
+    setup_seconds: float
+
+    @property
+    def products_per_second(self) -> float:
+        work = self.seconds - self.setup_seconds
+        return len(self.rows) / work if work > 0 else float("inf")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"products": self.rows, "count": len(self.rows), "seconds": self.seconds,
+                "setup_seconds": self.setup_seconds,
+                "products_per_second": self.products_per_second,
+                "path": "adjoint unit scores of the background × each product's foreground"}
+
+
 def sweep_values(spec: str) -> tuple[str, list[float]]:
     """``NAME=START:STOP:STEP`` → (name, values including STOP when it falls on a step)."""
     match = re.fullmatch(r"(\w+)=([-+0-9.eE]+):([-+0-9.eE]+):([-+0-9.eE]+)", spec.strip())
@@ -580,7 +600,18 @@ def sanitise(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:60] or "variant"
 
 
-__all__ = ["Comparison", "Sweep", "Variant", "VariantError", "VariantResult", "compare_variants",
-           "correlated_monte_carlo", "load_variant", "parse_variant", "stage_scores",
-           "sweep_values", "unit_scores"]
-
+__all__ = [
+    "BatchFootprints",
+    "Comparison",
+    "Sweep",
+    "Variant",
+    "VariantError",
+    "VariantResult",
+    "compare_variants",
+    "correlated_monte_carlo",
+    "load_variant",
+    "parse_variant",
+    "stage_scores",
+    "sweep_values",
+    "unit_scores",
+]

@@ -10,6 +10,7 @@ The CLI is a thin layer over this class; everything a command does can be done f
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .compliance import ComplianceResult
     from .footprint import FootprintResult
     from .product_model import Design, ProductModel
-    from .variants import Comparison, Sweep
+    from .variants import BatchFootprints, Comparison, Sweep
 
 
 class NotInitialisedError(RuntimeError):
@@ -206,6 +207,49 @@ class Workspace:
         return Sweep(product=product_number, variant=str(variant_file), param=name,
                      points=points, baseline_total=sum(base.values()),
                      seconds=round(elapsed, 4))
+
+    def footprint_all(self, *, scenario: Path | None = None,
+                      progress: Callable[[str, int], None] | None = None) -> BatchFootprints:
+        """Every product's footprint by stage, on the fast path: Brightway's adjoint scores of
+        the background once, then per product one model build and one dot product."""
+        import time
+
+        from .background import DATABASE
+        from .footprint import _quiet_empty_methods
+        from .mapping import load_rules
+        from .product_model import build_model
+        from .variants import BatchFootprints, stage_scores, unit_scores
+
+        started = time.perf_counter()
+        products = [p.product_number for p in self.database.products()]
+        rules = load_rules(self.home.path)
+        self.activate_brightway()
+        import bw2calc as bc
+        import bw2data as bd
+
+        any_node = next(iter(bd.Database(DATABASE)))
+        demands = {"background": {any_node.id: 1.0}}
+        config = {"impact_categories": [self._method("GWP100")]}
+        with _quiet_empty_methods():
+            lca = bc.FastScoresOnlyMultiLCA(
+                demands=demands, method_config=config,
+                data_objs=bd.get_multilca_data_objs(demands, config), direction="adjoint")
+            lca.calculate()
+        scores = lca.product_scores.sel(LCIA=str(config["impact_categories"][0]))
+        unit = unit_scores(dict(zip(scores.coords["products"].values.tolist(),
+                                    scores.values.tolist(), strict=True)))
+        setup = time.perf_counter() - started
+        rows = []
+        for product in products:
+            model = build_model(self.design(product, scenario=scenario), rules)
+            by_stage = stage_scores(model, unit)
+            rows.append({"product": product, "total_kg_co2e": sum(by_stage.values()),
+                         "by_stage": by_stage, "data_gaps": len(model.gaps)})
+            if progress is not None:
+                progress(product, len(products))
+        elapsed = time.perf_counter() - started
+        return BatchFootprints(rows=rows, seconds=round(elapsed, 3),
+                               setup_seconds=round(setup, 3))
 
     @staticmethod
     def _method(horizon: str) -> tuple[str, ...]:

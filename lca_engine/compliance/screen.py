@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from lca_engine.db import MaterialDatabase
+from lca_engine.db.engine import read_snapshot
 from lca_engine.db.queries import product_view
 
 from .lists import (
@@ -125,7 +126,7 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
         raise ValueError(f"EU RoHS category {category} is not one of 1-11")
     database.require_schema()
     uses: dict[str, _Use] = {}
-    with database.sessions() as session:
+    with read_snapshot(database.sessions) as session:
         view = product_view(session, key)
         if view is not None:
             kind, name, mass_g = "product", view.name, view.mass_g

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from .engine import DatabaseError, make_engine, require_current_schema, session_factory, upgrade
+from .engine import (
+    DatabaseError,
+    make_engine,
+    read_snapshot,
+    require_current_schema,
+    session_factory,
+    upgrade,
+)
 from .importer import FileOutcome, ImportReport, import_paths
 from .queries import PartView, ProductSummary, ProductView, list_products, part_view, product_view
 
@@ -37,22 +44,26 @@ class MaterialDatabase:
     def require_schema(self) -> None:
         require_current_schema(self.engine)
 
-    def import_paths(self, paths: Iterable[str | Path], *, bom: str | Path | None = None,
+    def import_paths(self, paths: Iterable[str | Path], *,
+                     bom: str | Path | Sequence[str | Path] | None = None,
                      lenient: bool = False,
-                     progress: Callable[[FileOutcome, int], None] | None = None
-                     ) -> ImportReport:
+                     progress: Callable[[FileOutcome, int], None] | None = None,
+                     workers: int = 1) -> ImportReport:
+        """Import FMD files/folders and a BoM; ``workers`` > 1 parses and stores files in that
+        many processes (each file still one transaction)."""
         self.require_schema()
-        return import_paths(self.sessions, paths, bom=bom, lenient=lenient, progress=progress)
+        return import_paths(self.sessions, paths, bom=bom, lenient=lenient, progress=progress,
+                            workers=workers)
 
     def products(self) -> list[ProductSummary]:
         self.require_schema()
-        with self.sessions() as session:
+        with read_snapshot(self.sessions) as session:
             return list_products(session)
 
     def show(self, key: str) -> ProductView | PartView:
         """A product (by product number) or else a part (by part number)."""
         self.require_schema()
-        with self.sessions() as session:
+        with read_snapshot(self.sessions) as session:
             view: ProductView | PartView | None = product_view(session, key)
             if view is None:
                 view = part_view(session, key)

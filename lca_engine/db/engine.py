@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -48,6 +50,26 @@ def make_engine(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def read_snapshot(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose reads all see one committed state of the database.
+
+    A product view takes several queries; an import committing between them must not mix the
+    old and the new declaration of a part. PostgreSQL: REPEATABLE READ. SQLite: an explicit
+    read transaction (in WAL mode it pins the snapshot of its first read).
+    """
+    with sessions() as session:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        elif connection.dialect.name == "sqlite" and not connection.connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def _alembic_config() -> Config:

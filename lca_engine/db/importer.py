@@ -392,10 +392,44 @@ def import_bom(sessions: sessionmaker[Session], table: BomTable, *, lenient: boo
 
 # -- the whole import ------------------------------------------------------------------------
 
+# -- parallel workers ----------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(url: str, lenient: bool) -> None:
+    """Each worker process opens its own engine: connections are never shared across processes."""
+    from .engine import make_engine, session_factory
+
+    _WORKER["sessions"] = session_factory(make_engine(url))
+    _WORKER["policy"] = ValidationPolicy(lenient=lenient)
+
+
+def _worker_import(path: str) -> FileOutcome:
+    return import_declaration(_WORKER["sessions"], Path(path), policy=_WORKER["policy"])
+
+
+def _import_parallel(url: str, files: list[Path], lenient: bool, workers: int
+                     ) -> Iterable[FileOutcome]:
+    """Files in worker processes, outcomes in completion order. Each file is its own
+    transaction in its worker, so a killed worker loses only its file in flight, and two workers
+    given the same file store it once (the SHA-256 is unique; the loser reports 'unchanged')."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")  # no inherited engines, locks or threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+                             initargs=(url, lenient)) as pool:
+        futures = [pool.submit(_worker_import, str(path)) for path in files]
+        for future in as_completed(futures):
+            yield future.result()
+
+
 def import_paths(sessions: sessionmaker[Session], paths: Iterable[str | Path], *,
-                 bom: str | Path | None = None, lenient: bool = False,
-                 progress: Callable[[FileOutcome, int], None] | None = None) -> ImportReport:
-    """Import FMD files and folders, then the BoM table (whose FMD files are imported too).
+                 bom: str | Path | Sequence[str | Path] | None = None, lenient: bool = False,
+                 progress: Callable[[FileOutcome, int], None] | None = None,
+                 workers: int = 1) -> ImportReport:
+    """Import FMD files and folders, then the BoM tables (whose FMD files are imported too).
 
     Every file is its own transaction, so one rejected declaration does not block the others;
     the report lists each file's outcome and the caller decides the exit status.
@@ -403,32 +437,37 @@ def import_paths(sessions: sessionmaker[Session], paths: Iterable[str | Path], *
     """
     policy = ValidationPolicy(lenient=lenient)
     report = ImportReport()
-    table: BomTable | None = None
+    tables: list[BomTable] = []
     files = expand_paths(paths)
-    if bom is not None:
+    bom_files = [] if bom is None else [bom] if isinstance(bom, str | Path) else list(bom)
+    for bom_file in bom_files:
         try:
-            table = read_bom(bom)
+            tables.append(read_bom(bom_file))
         except FmdError as exc:
-            report.files.append(FileOutcome(path=str(bom), status="rejected", kind="bom",
+            report.files.append(FileOutcome(path=str(bom_file), status="rejected", kind="bom",
                                             format="BoM table", error=exc.as_dict()))
-            return report
-        named = [_resolve(table, line.fmd_file) for p in table.products for line in p.lines
-                 if line.fmd_file]
-        files = expand_paths([*files, *named])
+    if len(tables) < len(bom_files):
+        return report
+    named = [_resolve(table, line.fmd_file) for table in tables for p in table.products
+             for line in p.lines if line.fmd_file]
+    files = expand_paths([*files, *named])
 
-    total = len(files) + (1 if table is not None else 0)
+    total = len(files) + len(tables)
     declared_parts: dict[Path, list[str]] = {}
-    for path in files:
-        outcome = import_declaration(sessions, path, policy=policy)
+    if workers > 1 and len(files) > 1:
+        url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+        outcomes: Iterable[FileOutcome] = _import_parallel(url, files, lenient, workers)
+    else:
+        outcomes = (import_declaration(sessions, path, policy=policy) for path in files)
+    for outcome in outcomes:
         if outcome.status != "rejected":
-            declared_parts[path.resolve()] = outcome.parts
+            declared_parts[Path(outcome.path).resolve()] = outcome.parts
         report.files.append(outcome)
         if progress is not None:
             progress(outcome, total)
-    if table is not None:
+    for table in tables:
         outcome = import_bom(sessions, table, lenient=lenient, declared_parts=declared_parts)
         report.files.append(outcome)
         if progress is not None:
             progress(outcome, total)
     return report
-
