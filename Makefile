@@ -10,7 +10,7 @@ DEMO_HOME ?= $(OUT)/demo-home
 GSCDM  := $(BIN)/gscdm --home $(DEMO_HOME)
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench fuzz clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +52,7 @@ test: lint
 
 bench: $(VENV)/.installed
 	@mkdir -p $(OUT)
-	$(BIN)/python -m bench.fmd_throughput --json $(OUT)/bench-fmd.json
-	$(BIN)/python -m bench.footprint --json $(OUT)/bench-footprint.json
-	$(BIN)/python -m bench.variants --json $(OUT)/bench-variants.json
+	$(BIN)/python -m bench.run_all $(OUT)/bench.json
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
