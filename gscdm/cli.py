@@ -632,5 +632,104 @@ def data_update_svhc(ctx: Context, file: Path, list_date: Any, force: bool,
               markup=False)
 
 
+_REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json",
+                    ".xlsx": "xlsx"}
+
+
+@main.command()
+@click.argument("product")
+@click.option("--kind", required=True,
+              type=click.Choice(["cfp", "neutrality", "datasheet", "pact", "compliance"]),
+              help="cfp: ISO 14067 study report; neutrality: ISO 14068-1 declaration; datasheet: "
+                   "one-page PCF sheet; pact: PACT v2 ProductFootprint; compliance: substances.")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "json", "xlsx"]),
+              help="Output format (default: from the suffix of -o; with several -o, each "
+                   "file's suffix).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the fixed texts and number formats.")
+@click.option("-o", "--output", "outputs", required=True, multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; repeat it to write several formats from one calculation.")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Scenario YAML overriding the product's defaults.")
+@click.option("--iterations", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Monte Carlo iterations (P5/P50/P95; 0 = none).")
+@click.option("--seed", type=int, default=42, show_default=True, help="Monte Carlo seed.")
+@click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Report date (default: SOURCE_DATE_EPOCH, else today); also the compliance "
+                   "screening date. Give it for byte-identical JSON on another day.")
+@click.option("--info", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML with organisation, product ids / CPC and study details.")
+@click.option("--plan", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="neutrality: declaration, commitment, baseline, reductions and targets (YAML).")
+@click.option("--credits", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="neutrality: retired carbon credits (CSV or YAML).")
+@click.option("--standard", type=click.Choice(["iso14068", "cn-group"]), default="iso14068",
+              show_default=True, help="neutrality: ISO 14068-1:2023 or 产品碳中和实施通则.")
+@click.option("--market", type=click.Choice(["general", "eu-consumer"]), default="general",
+              show_default=True,
+              help="neutrality: eu-consumer prints no offset-based claim (Directive (EU) "
+                   "2024/825).")
+@click.option("--basis", type=click.Choice(["mean", "p95"]), default="p95", show_default=True,
+              help="neutrality: footprint per unit the credits must cover.")
+@click.option("--no-sensitivity", is_flag=True, help="cfp: skip the sensitivity re-runs.")
+@json_option
+@pass_context
+def report(ctx: Context, product: str, kind: str, fmt: str | None, lang: str,
+           outputs: tuple[Path, ...],
+           scenario: Path | None, iterations: int, seed: int, report_date: Any,
+           info: Path | None, plan: Path | None, credits: Path | None, standard: str,
+           market: str, basis: str, no_sensitivity: bool, as_json: bool) -> None:
+    """Write a certification report of a product (HTML, PDF, JSON or XLSX; English or Chinese)."""
+    from reports import (
+        EnvironmentMissingError,
+        ReportError,
+        ReportRequest,
+        ReportUsageError,
+        build_report,
+        write_report,
+    )
+
+    if fmt is not None and len(outputs) > 1:
+        raise click.UsageError("--format goes with a single -o; with several, each file's "
+                               "suffix names its format")
+    targets = []
+    for output in outputs:
+        target_fmt = fmt or _REPORT_SUFFIXES.get(output.suffix.lower())
+        if target_fmt is None:
+            raise click.UsageError(f"cannot tell the format from {output.name!r}: give --format")
+        targets.append((output, target_fmt))
+    request = ReportRequest(
+        product=product, kind=kind, lang=lang,
+        report_date=report_date.date() if report_date else None, scenario=scenario,
+        iterations=iterations, seed=seed, info=info, plan=plan, credits=credits,
+        standard=standard, market=market, basis=basis, sensitivity=not no_sensitivity)
+    try:
+        if lang == "zh" and any(f == "pdf" for _, f in targets):
+            from reports.render import require_cjk_font
+
+            require_cjk_font()  # fail before the calculation, not after it
+        built = build_report(ctx.workspace, request)
+        written = [write_report(ctx.workspace, request, f, path, report=built)
+                   for path, f in targets]
+    except ReportUsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    except ReportError as exc:
+        fail(as_json, EXIT_REJECTED, str(exc), exc.as_dict())
+        return
+    except EnvironmentMissingError as exc:
+        fail(as_json, EXIT_USAGE, str(exc), {"error": "environment", "message": str(exc)})
+        return
+    for warning in built.warnings:
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if as_json:
+        emit({**written[0].as_json(), "outputs": [w.as_json() for w in written]})
+        return
+    for item in written:
+        err.print(f"wrote {item.path} ({kind}, {item.format}, {lang}, {item.bytes:,} bytes)"
+                  + (f"; serials recorded in {item.ledger}" if item.ledger else ""),
+                  markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
