@@ -31,34 +31,16 @@ venv: $(VENV)/.installed
 sysdeps:
 	@bash scripts/install_system_deps.sh
 
-SAMPLES := notebook14 consumer15 monitor27 compliance_demo
-PRODUCTS := NB14-G5 CN15-A3 MN27-Q1
-
 demo: $(VENV)/.installed sysdeps
 	@mkdir -p $(OUT)
 	$(GSCDM) init
-	@for sample in $(SAMPLES); do \
-	  $(GSCDM) import --bom bom_samples/$$sample/bom.csv || exit 1; done
+	$(GSCDM) import $(foreach bom,$(wildcard bom_samples/*/bom.csv),--bom $(bom))
 	$(GSCDM) products
 	$(GSCDM) show NB14-G5
 	$(GSCDM) compliance --all
-	@for product in $(PRODUCTS); do \
-	  $(GSCDM) footprint $$product --iterations 1000 || exit 1; \
-	  $(GSCDM) footprint $$product --json > $(OUT)/footprint-$$product.json || exit 1; done
-	@echo "footprints written to $(OUT)/footprint-*.json"
-	$(GSCDM) compare NB14-G5 --iterations 500 \
-	  --variant bom_samples/variants/recycled-metals.yaml \
-	  --variant bom_samples/variants/recycled-plastics.yaml \
-	  --variant bom_samples/variants/plastic-free-packaging.yaml \
-	  --variant bom_samples/variants/all-combined.yaml
-	@for kind in cfp datasheet pact compliance neutrality; do for lang in en zh; do \
-	  $(GSCDM) report NB14-G5 --kind $$kind --lang $$lang $(REPORT_ARGS) \
-	    -o $(OUT)/report-$$kind-$$lang.html -o $(OUT)/report-$$kind-$$lang.pdf \
-	    -o $(OUT)/report-$$kind-$$lang.json -o $(OUT)/report-$$kind-$$lang.xlsx || exit 1; \
-	done; done
 	$(GSCDM) report NB14-G5 --kind neutrality --market eu-consumer $(REPORT_ARGS) \
 	  -o $(OUT)/report-neutrality-eu-consumer-en.pdf
-	@echo "reports written to $(OUT)/report-*"
+	$(GSCDM) demo -o $(OUT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check fmd_parsers lca_engine reports gscdm tests bench

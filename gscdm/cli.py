@@ -731,5 +731,33 @@ def report(ctx: Context, product: str, kind: str, fmt: str | None, lang: str,
                   markup=False)
 
 
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True, help="Folder for footprints and reports.")
+@click.option("--iterations", type=click.IntRange(min=0), default=1000, show_default=True)
+@json_option
+@pass_context
+def demo(ctx: Context, output: Path, iterations: int, as_json: bool) -> None:
+    """The whole pipeline on bom_samples: import, compliance, footprints, variants, reports."""
+    from reports.demo import run_demo
+
+    result = run_demo(ctx.workspace, output, iterations=iterations,
+                      progress=lambda text: err.print(f"· {text}", markup=False))
+    if as_json:
+        emit(result.as_json())
+        return
+    out = Console()
+    for screening in result.compliance:
+        out.print(f"compliance {screening.product}: {screening.status}", markup=False)
+    for footprint in result.footprints:
+        _print_footprint(footprint)
+    if result.comparison is not None:
+        _print_comparison(result.comparison)
+    for skipped in result.skipped:
+        err.print(f"skipped {skipped}", markup=False)
+    err.print(f"{len(result.reports)} reports and {len(result.footprints)} footprints written "
+              f"to {output}", markup=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
