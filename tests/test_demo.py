@@ -15,7 +15,7 @@ from reports.demo import FORMATS, run_demo
 @pytest.mark.slow
 def test_demo_writes_every_kind_in_every_format(tmp_path: Path) -> None:
     ws = Workspace.open(tmp_path / "home")
-    result = run_demo(ws, tmp_path / "out", iterations=0)
+    result = run_demo(ws, tmp_path / "out", iterations=20)  # the neutrality basis is P95
     ws.close()
     assert result.imported["rejected"] == 0
     assert {c.product: c.status for c in result.compliance}["CD-ACC-01"] == "non-compliant"
