@@ -120,11 +120,12 @@ class Scenario:
         return build_scenario(*self.layers, override, sources=(*self.sources, source))
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` merged into a copy of ``base``, nested mappings key by key."""
     merged = copy.deepcopy(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
@@ -168,7 +169,7 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
     """Validate the merge of the defaults and ``layers`` (later layers win)."""
     raw = _defaults()
     for layer in layers:
-        raw = _merge(raw, layer)
+        raw = deep_merge(raw, layer)
     where = " + ".join(("defaults", *sources)) if sources else "defaults"
     use, factory, eol = raw.get("use", {}), raw.get("factory", {}), raw.get("end_of_life", {})
     mix = {str(k): float(v) for k, v in (eol.get("mix") or {}).items()}

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
     from .compliance import ComplianceResult
     from .footprint import FootprintResult
+    from .mapping import RuleSet
     from .product_model import Design, ProductModel
-    from .variants import BatchFootprints, Comparison, Sweep
+    from .variants import BatchFootprints, Comparison, Sweep, UnitScores
 
 
 class NotInitialisedError(RuntimeError):
@@ -134,8 +135,6 @@ class Workspace:
 
         import numpy as np
 
-        from .footprint import adjoint_scores, write_foreground
-        from .mapping import load_rules
         from .product_model import build_model
         from .variants import (
             Comparison,
@@ -143,20 +142,13 @@ class Workspace:
             correlated_monte_carlo,
             load_variant,
             sanitise,
-            unit_scores,
         )
 
         started = time.perf_counter()
         variants = [load_variant(Path(path)) for path in variant_files]
-        rules = load_rules(self.home.path)
-        baseline = self.design(product_number, scenario=scenario)
-        model = build_model(baseline, rules)
-        self.activate_brightway()
-        write_foreground(model)
-        per_role, ids = adjoint_scores(model)
-        unit = unit_scores(per_role["total"])
+        baseline, rules, model, unit, brightway_total = self._baseline(product_number, scenario)
         base, results, designs = compare_variants(baseline, variants, rules, unit,
-                                                  per_role["total"][ids["product"]])
+                                                  brightway_total)
         method = self._method(baseline.scenario.gwp_horizon)
         comparison = Comparison(product=product_number, baseline_total=sum(base.values()),
                                 baseline_by_stage=base, variants=results,
@@ -183,19 +175,10 @@ class Workspace:
         """One variant parameter swept over a range, each point a dot product."""
         import time
 
-        from .footprint import adjoint_scores, write_foreground
-        from .mapping import load_rules
-        from .product_model import build_model
-        from .variants import Sweep, evaluate, load_variant, sweep_values, unit_scores
+        from .variants import Sweep, evaluate, load_variant, sweep_values
 
         name, values = sweep_values(param)
-        rules = load_rules(self.home.path)
-        baseline = self.design(product_number, scenario=scenario)
-        model = build_model(baseline, rules)
-        self.activate_brightway()
-        write_foreground(model)
-        per_role, _ = adjoint_scores(model)
-        unit = unit_scores(per_role["total"])
+        baseline, rules, _, unit, _ = self._baseline(product_number, scenario)
         started = time.perf_counter()
         points = []
         for value in values:
@@ -250,6 +233,25 @@ class Workspace:
         elapsed = time.perf_counter() - started
         return BatchFootprints(rows=rows, seconds=round(elapsed, 3),
                                setup_seconds=round(setup, 3))
+
+    def _baseline(self, product_number: str, scenario: Path | None
+                  ) -> tuple[Design, RuleSet, ProductModel, UnitScores, float]:
+        """The stored design, written to Brightway and solved in the adjoint direction: the
+        unit score of every background dataset, which variants and sweeps take dot products
+        with, and Brightway's own total of the baseline to check them against."""
+        from .footprint import adjoint_scores, write_foreground
+        from .mapping import load_rules
+        from .product_model import build_model
+        from .variants import unit_scores
+
+        rules = load_rules(self.home.path)
+        baseline = self.design(product_number, scenario=scenario)
+        model = build_model(baseline, rules)
+        self.activate_brightway()
+        write_foreground(model)
+        per_role, ids = adjoint_scores(model)
+        return (baseline, rules, model, unit_scores(per_role["total"]),
+                per_role["total"][ids["product"]])
 
     @staticmethod
     def _method(horizon: str) -> tuple[str, ...]:

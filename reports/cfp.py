@@ -137,7 +137,7 @@ def sensitivity(ws: Workspace, request: ReportRequest, bundle: FootprintBundle
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="gscdm-sensitivity-") as tmp:
         for index, variation in enumerate(_variations(bundle.data["scenario"])):
-            from .common import deep_merge
+            from lca_engine.scenario import deep_merge
 
             layer = deep_merge(base_layer, variation["override"])
             path = Path(tmp) / f"sensitivity-{index}.yaml"

@@ -10,7 +10,6 @@ adjoint solve as the engine, per stage, checked to add up to the engine's totals
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import math
 from dataclasses import dataclass, field
@@ -445,16 +444,6 @@ def stage_table(data: dict[str, Any]) -> list[dict[str, Any]]:
     total = data["total_kg_co2e"]
     return [{"stage": s, "kg_co2e": v, "share": v / total if total else 0.0}
             for s, v in data["by_stage"].items()]
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def report_header(kind: str, request: ReportRequest, title: str, standard: str | None,
