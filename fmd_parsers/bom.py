@@ -24,7 +24,11 @@ Errors name the file, the line (CSV: the text line; XLSX: the sheet row) and the
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
+import warnings
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +59,13 @@ _ALIASES = {
     "declaration": "fmd_file",
 }
 _HEADER_LINE = 1  # data row i (0-based) sits on line i + 2 of the file
+_COLUMNS = frozenset({*_REQUIRED, *_ALIASES.values(), "product_name", "part_mass", "mass_unit",
+                      "category"})
+#: Largest uncompressed size of an XLSX workbook that is opened (a small zip can inflate to GBs).
+MAX_XLSX_BYTES = int(os.environ.get("GSCDM_MAX_XLSX_BYTES", 50 * 1024 * 1024))
+#: Widest CSV header accepted: pandas spends ~0.1 ms and a Series on every column, so a 1 MB
+#: line that the delimiter sniffer splits into 500,000 columns would take minutes and GBs.
+MAX_CSV_COLUMNS = 1000
 
 
 def _canonical(column: object) -> str:
@@ -62,23 +73,67 @@ def _canonical(column: object) -> str:
     return _ALIASES.get(key, key)
 
 
+def _read_workbook(path: Path) -> pd.DataFrame:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+        if inflated > MAX_XLSX_BYTES:
+            raise FmdError(f"workbook is {inflated / 1e6:.0f} MB uncompressed, above the "
+                           f"{MAX_XLSX_BYTES / 1e6:.0f} MB limit (set GSCDM_MAX_XLSX_BYTES to "
+                           "raise it)", path=str(path), code="file-too-large")
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+    except FmdError:
+        raise
+    except Exception as exc:  # zipfile, openpyxl and XML raise all sorts for damaged workbooks
+        raise FmdError(f"cannot read BoM workbook: {type(exc).__name__}: {exc}", path=str(path),
+                       code="bom-unreadable") from None
+
+
+def _check_csv_width(path: Path) -> None:
+    """Refuse a header row with more columns than any BoM has, the way pandas will split it."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = handle.readline(1 << 20)
+    try:
+        delimiter = csv.Sniffer().sniff(header).delimiter  # what pandas' sep=None does
+    except csv.Error:
+        return
+    if header.count(delimiter) >= MAX_CSV_COLUMNS:
+        raise FmdError(f"header row has {header.count(delimiter) + 1} columns (split at "
+                       f"{delimiter!r}), more than the {MAX_CSV_COLUMNS} a BoM table may have",
+                       path=str(path), line=_HEADER_LINE, code="bom-column")
+
+
 def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in {".xlsx", ".xlsm"}:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = _read_workbook(path)
         elif suffix in {".csv", ".txt", ".tsv"}:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None,
-                                engine="python", encoding="utf-8-sig", skip_blank_lines=False)
+            _check_csv_width(path)
+            with warnings.catch_warnings():
+                # index_col=False: pandas would otherwise take a first row that is longer than
+                # the header as an index column and shift every cell; refuse such rows instead.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None,
+                                    engine="python", encoding="utf-8-sig",
+                                    skip_blank_lines=False, index_col=False)
         else:
             raise FmdError(f"unsupported BoM table type {suffix!r} (use .csv or .xlsx)",
                            path=str(path), code="wrong-format")
     except FmdError:
         raise
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except pd.errors.ParserWarning as exc:
+        raise FmdError(f"cannot read BoM table: a row has more cells than the header ({exc})",
+                       path=str(path), line=_HEADER_LINE + 1, code="bom-unreadable") from None
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
         raise FmdError(f"cannot read BoM table: {exc}", path=str(path),
                        code="bom-unreadable") from None
     frame.columns = [_canonical(c) for c in frame.columns]
+    duplicated = [c for c in _COLUMNS if list(frame.columns).count(c) > 1]
+    if duplicated:
+        raise FmdError(f"column {duplicated[0]!r} appears more than once (aliases included)",
+                       path=str(path), line=_HEADER_LINE, field=duplicated[0],
+                       code="bom-column")
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise FmdError(f"BoM table lacks required column(s) {', '.join(missing)}",
@@ -86,11 +141,16 @@ def _read_frame(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _text(value: object) -> str:
+    # Cells missing from short rows (and all cells of empty lines) are NaN despite
+    # keep_default_na=False; str() would turn them into "nan".
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _cell(row: pd.Series, column: str) -> str | None:
     if column not in row.index:
         return None
-    value = str(row[column]).strip()
-    return value or None
+    return _text(row[column]) or None
 
 
 def read_bom(path: str | Path) -> BomTable:
@@ -107,7 +167,7 @@ def read_bom(path: str | Path) -> BomTable:
 
     for index, row in frame.iterrows():
         line = int(index) + _HEADER_LINE + 1  # type: ignore[call-overload]
-        if all(not str(v).strip() for v in row.values):
+        if all(not _text(v) for v in row.values):
             continue  # blank spacer rows are common in hand-edited sheets
         product_number, bom_line = _read_line(row, line, spath)
         product = products.get(product_number)
@@ -124,7 +184,10 @@ def read_bom(path: str | Path) -> BomTable:
                        code="bom-empty")
     for product in products.values():
         _check_structure(product, spath)
-    return BomTable(source_path=spath, sha256=digest, products=list(products.values()))
+    # The resolved path is what is stored: a product's scenario.yaml and FMD files are found
+    # next to its BoM from any working directory later.
+    return BomTable(source_path=str(path.resolve()), sha256=digest,
+                    products=list(products.values()))
 
 
 def _read_line(row: pd.Series, line: int, path: str) -> tuple[str, BomLine]:
@@ -209,13 +272,39 @@ def _check_structure(product: BomProduct, path: str) -> None:
                            field="parent_part_number", part_number=line.part_number,
                            code="bom-parent")
         parent_of.setdefault(line.part_number, line.parent_part_number)
+    # Depth-first search over every (part → parent) edge, each visited once: walking up from
+    # each line separately was cubic in the depth (a 5,000-level chain took minutes).
+    edges: dict[str, list[BomLine]] = {}
     for line in product.lines:
-        chain = [line.part_number]
-        current = line.parent_part_number
-        while current is not None:
-            if current in chain:
-                raise FmdError(f"BoM cycle: {' → '.join([*chain, current])}", path=path,
-                               line=line.line, field="parent_part_number",
-                               part_number=line.part_number, code="bom-cycle")
-            chain.append(current)
-            current = parent_of.get(current)
+        edges.setdefault(line.part_number, []).append(line)
+    done: set[str] = set()
+    for start in edges:
+        if start in done:
+            continue
+        path_parts, path_lines = [start], [None]  # path_lines[i]: edge into path_parts[i]
+        on_path, stack = {start}, [iter(edges[start])]
+        while stack:
+            line = next(stack[-1], None)
+            if line is None:
+                stack.pop()
+                finished = path_parts.pop()
+                path_lines.pop()
+                on_path.discard(finished)
+                done.add(finished)
+                continue
+            parent = line.parent_part_number
+            if parent is None or parent in done:
+                continue
+            if parent in on_path:
+                i = path_parts.index(parent)
+                cycle = list(zip(path_parts[i:], [*path_lines[i + 1:], line], strict=True))
+                k = min(range(len(cycle)), key=lambda j: cycle[j][1].line or 0)
+                first = cycle[k][1]  # report the cycle from its first line in the file
+                names = [part for part, _ in cycle[k:] + cycle[:k]]
+                raise FmdError(f"BoM cycle: {' → '.join([*names, names[0]])}", path=path,
+                               line=first.line, field="parent_part_number",
+                               part_number=first.part_number, code="bom-cycle")
+            path_parts.append(parent)
+            path_lines.append(line)
+            on_path.add(parent)
+            stack.append(iter(edges.get(parent, [])))

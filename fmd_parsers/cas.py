@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_CAS = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
+# ASCII only: \d and str.isdigit() also match other scripts' digits, and "²" even breaks int().
+_CAS = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$", re.ASCII)
 
 
 @lru_cache(maxsize=65536)
@@ -17,7 +18,7 @@ def normalise_cas(text: str) -> str | None:
     raw = re.sub(r"\s+", "", text)
     if _CAS.match(raw):
         return raw.lstrip("0") if not raw.startswith("0-") else raw
-    if raw.isdigit() and 5 <= len(raw) <= 10:
+    if raw.isascii() and raw.isdigit() and 5 <= len(raw) <= 10:
         return f"{int(raw[:-3])}-{raw[-3:-1]}-{raw[-1]}"
     return None
 

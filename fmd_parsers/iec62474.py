@@ -349,6 +349,10 @@ class _Reader:
 
     # -- products and parts --------------------------------------------------------------------
     def start_product(self, el: etree._Element) -> None:
+        if self.frames:
+            raise FmdError("Product inside another Product (sub-parts are ProductPart)",
+                           path=self.spath, line=el.sourceline, field="Product",
+                           code="invalid-structure")
         self.frames = [_Frame("Product", el.sourceline, unit_type=attr(el, "unitType"))]
 
     def start_part(self, el: etree._Element) -> None:

@@ -105,7 +105,10 @@ def to_grams(value: float, unit: str) -> float:
     """Mass in grams; raises ``UnitError`` for concentrations or unknown units."""
     if not is_mass_unit(unit):
         raise UnitError(f"unit {unit!r} is a concentration, not a mass")
-    return value * _gram_factor(unit)
+    grams = value * _gram_factor(unit)
+    if not math.isfinite(grams):  # 1e308 kg is a finite number but no finite mass in grams
+        raise UnitError(f"value {value!r} {unit} is too large a mass")
+    return grams
 
 
 def to_fraction(value: float, unit: str) -> float:

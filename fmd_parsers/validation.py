@@ -14,7 +14,8 @@ lenient mode the data is kept and every problem becomes a data-quality flag on t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from .errors import FmdValidationError
 from .model import Declaration, DeclaredPart, HomogeneousMaterial, QualityFlag
@@ -148,6 +149,36 @@ def _check_part_balance(
             line=part.line, field="HomogeneousMaterial/Amount", part_number=part.part_number))
 
 
+def _check_finite(part: DeclaredPart, flags: list[QualityFlag]) -> None:
+    """Flag and drop masses that overflowed to inf / nan (products of huge declared numbers)."""
+
+    def overflowed(value: float | None) -> bool:
+        return value is not None and not math.isfinite(value)
+
+    def flag(field: str, material: str | None, line: int | None) -> None:
+        flags.append(QualityFlag("invalid-number", "mass is too large to compute (overflow)",
+                                 line=line, field=field, part_number=part.part_number,
+                                 material=material))
+
+    if overflowed(part.mass_g):
+        flag("ProductID/Amount", None, part.line)
+        part.mass_g = None
+    if part.declared_mass is not None and overflowed(part.declared_mass.grams):
+        part.declared_mass = replace(part.declared_mass, grams=None)
+    for material in part.materials:
+        if overflowed(material.mass_g):
+            flag("HomogeneousMaterial/Amount", material.name, material.line)
+            material.mass_g = None
+        if material.declared is not None and overflowed(material.declared.grams):
+            material.declared = replace(material.declared, grams=None)
+        for substance in material.substances:
+            if overflowed(substance.mass_g) or overflowed(substance.concentration_ppm):
+                flag("Substance/Amount", material.name, substance.line)
+                substance.mass_g = substance.concentration_ppm = None
+            if substance.declared is not None and overflowed(substance.declared.grams):
+                substance.declared = replace(substance.declared, grams=None)
+
+
 def validate(declaration: Declaration, policy: ValidationPolicy = DEFAULT_POLICY) -> Declaration:
     """Complete masses and check balances in place; strict mode raises on the first file error.
 
@@ -168,6 +199,7 @@ def validate(declaration: Declaration, policy: ValidationPolicy = DEFAULT_POLICY
             _complete_material(part, material, flags)
             _check_material_balance(part, material, policy, flags)
         _check_part_balance(part, policy, flags)
+        _check_finite(part, flags)
     declaration.flags = flags
     errors = [f for f in flags if f.severity == "error"]
     if errors and not policy.lenient:

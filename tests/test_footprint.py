@@ -183,3 +183,18 @@ def test_cli_footprint_json(workspace) -> None:  # type: ignore[no-untyped-def]
     assert set(data["uncertainty"]) >= {"iterations", "p5", "p50", "p95"}
     unknown = runner.invoke(main, ["--home", str(workspace.home.path), "footprint", "NOPE"])
     assert unknown.exit_code == 1
+
+
+def test_relative_bom_path_finds_its_scenario_from_anywhere(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           result) -> None:  # type: ignore[no-untyped-def]
+    ws = Workspace.open(tmp_path / "home")
+    ws.database.initialise()
+    monkeypatch.chdir(ROOT)
+    ws.database.import_paths([], bom="bom_samples/notebook14/bom.csv")
+    monkeypatch.chdir(tmp_path)
+    design = ws.design("NB14-G5")
+    # the product's own scenario (TEC 18.5, A-cover yield 0.3) is found from another directory
+    assert design.scenario.tec_kwh_per_year == 18.5
+    assert "NB14-ACOV-01" in design.scenario.part_processes
+    ws.close()
