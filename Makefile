@@ -52,5 +52,10 @@ bench: $(VENV)/.installed
 	@mkdir -p $(OUT)
 	$(BIN)/python -m bench.run_all $(OUT)/bench.json
 
+# the long fuzz run; new failing inputs land in tests/fuzz_corpus/ as regression tests
+fuzz: $(VENV)/.installed
+	@mkdir -p $(OUT)
+	$(BIN)/python -m bench.fuzz --minutes $${FUZZ_MINUTES:-10} --json $(OUT)/fuzz.json
+
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
