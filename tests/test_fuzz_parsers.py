@@ -67,7 +67,8 @@ SAMPLE_BOMS = sorted((ROOT / "bom_samples").glob("*/bom.csv"))
 STRICT = ValidationPolicy()
 LENIENT = ValidationPolicy(lenient=True)
 
-#: Bounds every input must respect (the fuzz inputs are all well under 1 MB).
+#: Bounds every input must respect (the fuzz inputs are all well under 1 MB). Time is CPU time
+#: of this process, so that a loaded machine (``pytest -n 2`` next to other jobs) does not flake.
 TIME_LIMIT_S = 2.0
 MEMORY_LIMIT_BYTES = 200 * 1024 * 1024
 #: A parser still busy after this long is interrupted and reported as hanging.
@@ -103,7 +104,7 @@ class Outcome:
     result: Any = None
     error: FmdError | None = None
     problems: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # CPU seconds
     peak_bytes: int = 0
 
 
@@ -133,7 +134,7 @@ def run_parser(func: Callable[..., Any], *args: Any, alarm: bool = True) -> Outc
     previous = signal.signal(signal.SIGALRM, _on_alarm) if use_alarm else None
     if use_alarm:
         signal.setitimer(signal.ITIMER_REAL, HANG_S)
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         outcome.result = func(*args)
     except FmdError as exc:
@@ -146,7 +147,7 @@ def run_parser(func: Callable[..., Any], *args: Any, alarm: bool = True) -> Outc
         outcome.problems.append(f"crash: {type(exc).__name__}: {str(exc)[:300]} "
                                 f"at {_where(exc)}")
     finally:
-        outcome.seconds = time.perf_counter() - started
+        outcome.seconds = time.process_time() - started
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
@@ -155,7 +156,7 @@ def run_parser(func: Callable[..., Any], *args: Any, alarm: bool = True) -> Outc
             tracemalloc.stop()
     rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
     if outcome.seconds > TIME_LIMIT_S and not outcome.problems:
-        outcome.problems.append(f"slow: {outcome.seconds:.2f} s (limit {TIME_LIMIT_S} s)")
+        outcome.problems.append(f"slow: {outcome.seconds:.2f} s CPU (limit {TIME_LIMIT_S} s)")
     if max(outcome.peak_bytes, rss_growth) > MEMORY_LIMIT_BYTES:
         outcome.problems.append(
             f"memory: Python peak {outcome.peak_bytes / 2**20:.0f} MiB, resident set grew "
@@ -1263,9 +1264,9 @@ def test_xlsx_zip_bomb_is_refused_quickly(workdir: Path) -> None:
 
 
 def test_deep_bom_chain_is_linear(workdir: Path) -> None:
-    """The cubic cycle check took 330 s on a 5,000-level chain (78 kB), ~20 s on this one."""
+    """The cubic cycle check took 330 s on a 5,000-level chain (78 kB); now well under 1 s."""
     lines = ["product_number,part_number,parent_part_number,quantity", "P,A0,,1"]
-    lines += [f"P,A{i},A{i - 1},1" for i in range(1, 2_000)]
+    lines += [f"P,A{i},A{i - 1},1" for i in range(1, 5_000)]
     case = FuzzCase(("\n".join(lines) + "\n").encode(), ".csv", "bom")
     path = workdir / "chain.csv"
     path.write_bytes(case.data)
