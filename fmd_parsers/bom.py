@@ -129,7 +129,7 @@ def _read_frame(path: Path) -> pd.DataFrame:
         raise FmdError(f"cannot read BoM table: {exc}", path=str(path),
                        code="bom-unreadable") from None
     frame.columns = [_canonical(c) for c in frame.columns]
-    duplicated = [c for c in _COLUMNS if list(frame.columns).count(c) > 1]
+    duplicated = sorted(c for c in _COLUMNS if list(frame.columns).count(c) > 1)
     if duplicated:
         raise FmdError(f"column {duplicated[0]!r} appears more than once (aliases included)",
                        path=str(path), line=_HEADER_LINE, field=duplicated[0],

@@ -1176,8 +1176,8 @@ FUZZ_SETTINGS = settings(
 
 #: Examples per target in the short run (``make test``); the module runs in well under 60 s.
 SHORT_RUN = {
-    "ipc": 200, "iec": 200, "ipc-consistent": 100, "iec-consistent": 100, "xml-mutated": 300,
-    "csv": 150, "csv-mutated": 100, "xlsx": 60, "bom-consistent": 50,
+    "ipc": 160, "iec": 160, "ipc-consistent": 100, "iec-consistent": 100, "xml-mutated": 300,
+    "csv": 120, "csv-mutated": 100, "xlsx": 50, "bom-consistent": 40,
 }
 
 
@@ -1264,9 +1264,9 @@ def test_xlsx_zip_bomb_is_refused_quickly(workdir: Path) -> None:
 
 
 def test_deep_bom_chain_is_linear(workdir: Path) -> None:
-    """The cubic cycle check took 330 s on a 5,000-level chain (78 kB); now well under 1 s."""
+    """The cubic cycle check took 330 s on a 5,000-level chain (78 kB), ~20 s on this one."""
     lines = ["product_number,part_number,parent_part_number,quantity", "P,A0,,1"]
-    lines += [f"P,A{i},A{i - 1},1" for i in range(1, 5_000)]
+    lines += [f"P,A{i},A{i - 1},1" for i in range(1, 2_000)]
     case = FuzzCase(("\n".join(lines) + "\n").encode(), ".csv", "bom")
     path = workdir / "chain.csv"
     path.write_bytes(case.data)
