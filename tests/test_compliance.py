@@ -153,6 +153,7 @@ def test_demo_exempted_lead_is_shown_with_its_exemption(db: MaterialDatabase) ->
     assert "glass or ceramic" in (finding.exemption_text or "")
     assert {p.part_number: p.status for p in result.parts}["CD-CHG-30W"] == COMPLIANT
     assert any("7(c)-I expires on 2027-06-30" in n for n in result.notes)
+    assert any(n.startswith("IEC 62474 DSL is partial (23 verified entries") for n in result.notes)
     # 1.2 mg of lead monoxide (itself an SVHC) in a 58 g charger: 20.7 ppm, nothing to declare
     assert not [f for f in result.findings
                 if f.part_number == "CD-CHG-30W" and f.regulation == "REACH SVHC"]
@@ -548,3 +549,9 @@ def test_demo_files_match_their_generator() -> None:
     check = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stderr
+
+
+def test_a_partial_dsl_is_said_in_every_screening() -> None:
+    lists = load_lists()
+    assert not lists.dsl.complete  # the shipped D28.00 file states PARTIAL coverage
+    assert lists.versions()["iec62474_dsl"]["complete"] is False

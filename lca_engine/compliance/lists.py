@@ -157,6 +157,11 @@ class DslList:
     meta: dict[str, str]
     path: str
 
+    @property
+    def complete(self) -> bool:
+        """Whether the file says it holds the whole list (its ``coverage`` header)."""
+        return self.meta.get("coverage", "").upper().startswith("COMPLETE")
+
 
 @dataclass(frozen=True, slots=True)
 class ChinaEdition:
@@ -211,7 +216,8 @@ class SubstanceLists:
                                self.svhc.meta.get("entries_on_official_list")),
                            "complete": self.svhc.complete, "file": self.svhc.path},
             "iec62474_dsl": {"version": self.dsl.version, "date": _iso(self.dsl.date),
-                             "entries": len(self.dsl.entries), "file": self.dsl.path},
+                             "entries": len(self.dsl.entries), "complete": self.dsl.complete,
+                             "file": self.dsl.path},
             "china_rohs": {"editions": [{"standard": e.standard, "effective": _iso(e.effective)}
                                         for e in self.china.editions],
                            "note": self.china.note, "file": self.china.path},

@@ -209,6 +209,10 @@ def _notes(result: ComplianceResult, lists: SubstanceLists, on: date) -> list[st
         notes.append(f"REACH SVHC list is partial ({len(lists.svhc.entries)} of {official} "
                      f"entries, status {lists.svhc.list_date}); load the full ECHA list with "
                      f"`gscdm data update-svhc FILE`")
+    if not lists.dsl.complete:
+        notes.append(f"IEC 62474 DSL is partial ({len(lists.dsl.entries)} verified entries of "
+                     f"version {lists.dsl.version}): declarable substances outside them are not "
+                     "screened; see the coverage line of the list file")
     soon = sorted({(f.exemption, f.exemption_expires) for f in result.findings
                    if f.outcome == EXEMPT and f.exemption_expires
                    and (date.fromisoformat(f.exemption_expires) - on).days
