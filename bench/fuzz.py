@@ -157,7 +157,8 @@ def _atheris_seeds(directory: Path) -> None:
 _SELECTORS = ((".xml", "xml"), (".csv", "bom"), (".xlsx", "bom"))
 
 
-def atheris_worker(seconds: float, workdir: Path, corpus: Path, stats_path: Path) -> None:
+def atheris_worker(seconds: float, workdir: Path, corpus: Path, stats_path: Path,
+                   seed: int) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["fmd_parsers"]):
@@ -187,6 +188,7 @@ def atheris_worker(seconds: float, workdir: Path, corpus: Path, stats_path: Path
     seeds = workdir / "atheris-corpus"
     _atheris_seeds(seeds)
     atheris.Setup([sys.argv[0], f"-max_total_time={max(1, int(seconds))}", "-timeout=60",
+                   f"-seed={seed}",
                    "-rss_limit_mb=4096", "-max_len=65536", f"-artifact_prefix={workdir}/",
                    "-print_final_stats=1", str(seeds)], one_input)
     atheris.Fuzz()
@@ -281,8 +283,9 @@ def run(targets: list[str], minutes: float, jobs: int, corpus: Path,
                         quiet = time.time() - child.stats_path.stat().st_mtime
                     except OSError:
                         quiet = 0.0
-                    stalled = quiet > STALL_S or time.monotonic() > child.ends_at + 300
-                    if not stalled:
+                    stalled = quiet > STALL_S
+                    overran = time.monotonic() > child.ends_at + 2 * SHRINK_S
+                    if not (stalled or overran):
                         continue
                     child.process.kill()
                     child.process.wait()
@@ -338,7 +341,7 @@ def main() -> None:
     if args.worker:
         sys.argv = [sys.argv[0], *rest]
         if args.worker == "atheris":
-            atheris_worker(args.seconds, args.workdir, args.corpus, args.stats)
+            atheris_worker(args.seconds, args.workdir, args.corpus, args.stats, args.seed)
         else:
             hypothesis_worker(args.worker, args.seconds, args.workdir, args.corpus, args.stats,
                               args.seed)
@@ -349,6 +352,8 @@ def main() -> None:
     targets = args.targets.split(",") if args.targets else list(STRATEGIES)
     if not args.targets and not args.no_atheris and _atheris_available():
         targets.append("atheris")
+    if "atheris" in targets and not _atheris_available():
+        parser.error("target atheris needs the atheris package (pip install atheris)")
     unknown = [t for t in targets if t not in STRATEGIES and t != "atheris"]
     if unknown:
         parser.error(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(STRATEGIES)}")

@@ -125,6 +125,11 @@ def _check_material_balance(
 def _check_part_balance(
     part: DeclaredPart, policy: ValidationPolicy, flags: list[QualityFlag]
 ) -> None:
+    if part.mass_g is not None and part.mass_g < 0:  # also when materials are absent
+        flags.append(QualityFlag("negative-mass", f"part mass {_fmt(part.mass_g)} is negative",
+                                 line=part.line, field="ProductID/Amount@value",
+                                 part_number=part.part_number))
+        return
     masses = [m.mass_g for m in part.materials]
     if not part.materials or any(m is None for m in masses):
         return
@@ -135,11 +140,6 @@ def _check_part_balance(
             "part-mass-derived", f"part mass not declared; taken as the sum of its materials "
             f"({_fmt(total)})", severity="note", line=part.line, field="ProductID/Amount",
             part_number=part.part_number))
-        return
-    if part.mass_g < 0:
-        flags.append(QualityFlag("negative-mass", f"part mass {_fmt(part.mass_g)} is negative",
-                                 line=part.line, field="ProductID/Amount@value",
-                                 part_number=part.part_number))
         return
     if abs(total - part.mass_g) > policy.tolerance_g(part.mass_g):
         flags.append(QualityFlag(

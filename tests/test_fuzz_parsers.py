@@ -732,22 +732,45 @@ def _amount(draw: st.DrawFn, grams: float, parent_g: float) -> tuple[str, str]:
     return _number(draw, share * (100.0 if unit == "massPercent" else 1e6)), unit
 
 
+_PERTURBATIONS = {  # what to change → the regex of the places it can be changed
+    "value": r'(?:value|mass|massPercent|numberOfUnits)="([^"]*)"',
+    "unit": r'(?:UOM|unitOfMeasure)="([^"]*)"',
+    "identity": r'(?:itemNumber|identifier|name|identity|entryIdentity)="([^"]*)"',
+    **{f"{how} {tag}": rf"(<{tag}\b[^>]*/>)" for how in ("drop", "repeat")
+       for tag in ("Amount", "Mass", "MassPercent", "Concentration", "UniqueID", "EntryID")},
+    **{f"{how} {tag}": rf"(<{tag}\b.*?</{tag}>)" for how in ("drop", "repeat")
+       for tag in ("HomogeneousMaterial", "Material", "Substance", "ProductID")},
+}
+
+
 def _perturb(draw: st.DrawFn, xml: str) -> tuple[str, bool]:
     """Break a consistent document in one place (or not); True when it is untouched."""
     if draw(st.integers(0, 2)) > 0:
         return xml, True
-    values = list(re.finditer(r'(value|mass|massPercent|numberOfUnits)="([^"]*)"', xml))
-    if not values:
+    kinds = [k for k in sorted(_PERTURBATIONS) if re.search(_PERTURBATIONS[k], xml)]
+    if not kinds:
         return xml, True
-    target = draw(st.sampled_from(values))
-    replacement = draw(st.one_of(numbers, st.sampled_from(["0", "-1", "1e300", "1e-300"])))
-    return xml[:target.start(2)] + xml_escape(replacement) + xml[target.end(2):], False
+    kind = draw(st.sampled_from(kinds))
+    places = list(re.finditer(_PERTURBATIONS[kind], xml))
+    place = draw(st.sampled_from(places))
+    start, end = place.span(1)
+    if kind == "value":
+        new = xml_escape(draw(st.one_of(numbers, st.sampled_from(["0", "-1", "1e300"]))))
+    elif kind == "unit":
+        new = xml_escape(draw(units))
+    elif kind == "identity":
+        new = xml_escape(draw(st.one_of(cas_like, st.sampled_from(["", " "]))))
+    elif kind.startswith("drop"):
+        new = ""
+    else:
+        new = place.group(1) * 2
+    return xml[:start] + new + xml[end:], False
 
 
 @st.composite
 def ipc_consistent(draw: st.DrawFn) -> FuzzCase:
     materials: list[tuple[float, str]] = []
-    for i in range(draw(st.integers(1, 4))):
+    for i in range(draw(st.integers(0, 4))):
         mass = draw(st.floats(1e-3, 1e4))
         value, unit = draw(st.sampled_from([
             (_number(draw, mass * f), u) for u, f in MASS_UNITS.items()]))
@@ -769,9 +792,10 @@ def ipc_consistent(draw: st.DrawFn) -> FuzzCase:
             f'<Amount value="{value}" UOM="{unit}"/>{category}</HomogeneousMaterial>')))
     part_g = sum(m for m, _ in materials)
     declared = draw(st.sampled_from(list(MASS_UNITS)))
+    amount = "" if materials and draw(st.integers(0, 4)) == 0 else (  # else derived
+        f'<Amount value="{_number(draw, part_g * MASS_UNITS[declared])}" UOM="{declared}"/>')
     xml = (f'<MainDeclaration xmlns="{IPC_NAMESPACE}" version="2.0"><Product>'
-           f'<ProductID itemNumber="P-{xml_escape(draw(safe_text))}">'
-           f'<Amount value="{_number(draw, part_g * MASS_UNITS[declared])}" UOM="{declared}"/>'
+           f'<ProductID itemNumber="P-{xml_escape(draw(safe_text))}">{amount}'
            f'</ProductID><MaterialInfo><HomogeneousMaterialList>'
            + "".join(x for _, x in materials)
            + "</HomogeneousMaterialList></MaterialInfo></Product></MainDeclaration>")
@@ -784,14 +808,15 @@ def ipc_consistent(draw: st.DrawFn) -> FuzzCase:
 def _iec_content(draw: st.DrawFn, depth: int, counter: list[int]) -> tuple[float, str]:
     """Materials and sub-parts of one unit: (grams per unit, XML)."""
     pieces: list[tuple[float, str]] = []
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(0 if depth == 0 else 1, 3))):
         counter[0] += 1
+        number = counter[0]
         if depth < 3 and draw(st.integers(0, 3)) == 0:
             units = draw(st.sampled_from([1, 2, 4, 2.5, 1000]))
             sub_g, sub_xml = draw(_iec_content(depth + 1, counter))
             value, unit = _number(draw, sub_g * 1000.0), "mg"
             pieces.append((units * sub_g, (
-                f'<ProductPart numberOfUnits="{units}"><ProductID identifier="SP{counter[0]}" '
+                f'<ProductPart numberOfUnits="{units}"><ProductID identifier="SP{number}" '
                 f'name="{xml_escape(draw(safe_text))}"><Mass mass="{value}" '
                 f'unitOfMeasure="{unit}"/></ProductID>{sub_xml}</ProductPart>')))
             continue
@@ -809,7 +834,7 @@ def _iec_content(draw: st.DrawFn, depth: int, counter: list[int]) -> tuple[float
             substances.append(f'<Substance name="S{j}"><SubstanceID><EntryID '
                               f'entryIdentity="{cas}"/></SubstanceID>{amount}</Substance>')
         pieces.append((mass, (
-            f'<Material name="M{counter[0]} {xml_escape(draw(safe_text))}">'
+            f'<Material name="M{number} {xml_escape(draw(safe_text))}">'
             f'<Mass mass="{mvalue}" unitOfMeasure="{munit}"/>{"".join(substances)}</Material>')))
     return sum(g for g, _ in pieces), "".join(x for _, x in pieces)
 
@@ -1082,7 +1107,7 @@ def _damage_zip(draw: st.DrawFn, data: bytes) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as source:
             members = {name: source.read(name) for name in source.namelist()}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except Exception:  # already damaged beyond reading (BadZipFile, zlib.error, …)
         return data
     del members[draw(st.sampled_from(sorted(members)))]
     return _zip(members)
