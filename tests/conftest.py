@@ -20,8 +20,10 @@ from sqlalchemy.engine import make_url
 from gscdm.cli import main
 from lca_engine.db import MaterialDatabase
 from lca_engine.home import default_sqlite_url
+from lca_engine.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
+NOTEBOOK_BOM = Path(__file__).resolve().parents[1] / "bom_samples" / "notebook14" / "bom.csv"
 IPC = FIXTURES / "ipc"
 
 
@@ -81,3 +83,13 @@ def run_cli(home: Path, *args: str) -> tuple[int, str, str]:
     """``gscdm --home HOME ARGS…`` in-process: (exit code, stdout, stderr)."""
     result = CliRunner().invoke(main, ["--home", str(home), *args])
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def notebook_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """An initialised engine home with the sample notebook imported (one per test module)."""
+    workspace = Workspace.open(tmp_path_factory.mktemp("notebook") / "home")
+    workspace.init()
+    assert workspace.database.import_paths([], bom=NOTEBOOK_BOM).counts()["rejected"] == 0
+    yield workspace
+    workspace.close()

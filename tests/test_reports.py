@@ -39,13 +39,8 @@ MC = 100  # Monte Carlo iterations in these tests: enough for P95, fast
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    workspace = Workspace.open(tmp_path_factory.mktemp("reports") / "home")
-    workspace.init()
-    outcome = workspace.database.import_paths([], bom=NOTEBOOK / "bom.csv")
-    assert outcome.counts()["rejected"] == 0
-    yield workspace
-    workspace.close()
+def ws(notebook_workspace: Workspace) -> Workspace:
+    return notebook_workspace
 
 
 def _request(kind: str, **kw: Any) -> ReportRequest:

@@ -21,12 +21,8 @@ REL = 1e-6
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    ws = Workspace.open(tmp_path_factory.mktemp("var") / "home")
-    ws.init()
-    assert ws.database.import_paths([], bom=NOTEBOOK / "bom.csv").counts()["rejected"] == 0
-    yield ws
-    ws.close()
+def workspace(notebook_workspace: Workspace) -> Workspace:
+    return notebook_workspace
 
 
 @pytest.fixture(scope="module")
