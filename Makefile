@@ -43,7 +43,7 @@ demo: $(VENV)/.installed sysdeps
 	$(GSCDM) demo -o $(OUT)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check fmd_parsers lca_engine reports gscdm tests bench
+	$(BIN)/ruff check .
 
 test: lint sysdeps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -1,13 +1,15 @@
 """Catalogue scale: import rates on SQLite and PostgreSQL, batch footprints, random SIGKILLs.
 
-    python -m bench.catalog [--products 100] [--parts 40] [--workers 2] [--pg URL]
-                            [--kills 50] [--json OUT]
+    python -m bench.catalog [--products 100] [--parts 40] [--catalog DIR] [--workers 2]
+                            [--sqlite-workers 1,2] [--pg URL] [--kills 50] [--json OUT]
 
-In one run: generate a catalogue (bench.make_catalog), import it into a fresh SQLite database
-with one worker and with ``--workers`` (and into PostgreSQL with ``--pg`` or GSCDM_TEST_PG_URL),
-compute every product's footprint (``footprint --all``), then kill an import with SIGKILL at
-random moments ``--kills`` times on a fresh database, checking after each kill that every stored
-declaration is complete, and that a final run completes the import.
+In one run: generate a catalogue (bench.make_catalog; or reuse one with ``--catalog``), import it
+into a fresh SQLite database with each of ``--sqlite-workers`` (and into PostgreSQL with
+``--workers`` processes, given ``--pg`` or GSCDM_TEST_PG_URL), compute every product's footprint
+(``footprint --all``) on each database, then kill an import with SIGKILL at random moments
+``--kills`` times on a fresh database, checking after each kill that every stored declaration is
+complete, and that a final run completes the import. Each import reports the process's peak
+resident memory, to show that it does not grow with the catalogue.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import signal
 import subprocess
 import sys
@@ -61,8 +64,23 @@ def import_rate(home: Path, url: str, catalog: Path, workers: int) -> dict[str, 
         substances = session.scalar(select(func.count()).select_from(m.MaterialSubstance)) or 0
     database.dispose()
     files = report.counts()["imported"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": round(seconds, 2), "files": files, "files_per_s": round(files / seconds, 1),
-            "substances": substances, "substances_per_s": round(substances / seconds)}
+            "substances": substances, "substances_per_s": round(substances / seconds),
+            "peak_rss_mb_after": round(peak_mb)}
+
+
+def batch_rate(home: Path, url: str) -> dict[str, float]:
+    """``footprint --all`` on an imported catalogue."""
+    from lca_engine.workspace import Workspace
+
+    workspace = Workspace.open(home, url)
+    workspace.init()
+    batch = workspace.footprint_all()
+    return {"products": len(batch.rows), "seconds": batch.seconds,
+            "setup_seconds": batch.setup_seconds,
+            "products_per_s": round(batch.products_per_second, 1),
+            "peak_rss_mb_after": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
 def fault_loop(url: str, catalog: Path, kills: int, seed: int) -> dict[str, int]:
@@ -95,36 +113,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=100)
     parser.add_argument("--parts", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--catalog", type=Path, help="reuse a catalogue bench.make_catalog wrote")
+    parser.add_argument("--workers", type=int, default=2, help="import processes for PostgreSQL")
+    parser.add_argument("--sqlite-workers", default="1,2",
+                        help="comma-separated worker counts to import into SQLite with")
     parser.add_argument("--pg", default=os.environ.get("GSCDM_TEST_PG_URL"))
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
 
     from bench.make_catalog import make_catalog
-    from lca_engine.workspace import Workspace
 
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        started = time.perf_counter()
-        results["catalog"] = make_catalog(root / "catalog", args.products, args.parts, 0.2, 1)
-        results["catalog"]["generate_s"] = round(time.perf_counter() - started, 1)  # type: ignore[index]
-        catalog = root / "catalog"
-        for workers in sorted({1, args.workers}):
+        catalog = args.catalog
+        if catalog is None:
+            catalog = root / "catalog"
+            started = time.perf_counter()
+            results["catalog"] = make_catalog(catalog, args.products, args.parts, 0.2, 1)
+            results["catalog"]["generate_s"] = round(time.perf_counter() - started, 1)  # type: ignore[index]
+        else:
+            results["catalog"] = {"reused": str(catalog),
+                                  "declarations": sum(1 for _ in (catalog / "fmd").iterdir()),
+                                  "products": sum(1 for _ in (catalog / "boms").iterdir())}
+        sqlite_workers = sorted({int(w) for w in args.sqlite_workers.split(",") if w})
+        for workers in sqlite_workers:
             url = f"sqlite:///{root / f'sqlite-{workers}.db'}"
             results[f"sqlite_import_workers_{workers}"] = import_rate(root, url, catalog, workers)
+        results["footprint_all_sqlite"] = batch_rate(
+            root / "home", f"sqlite:///{root / f'sqlite-{sqlite_workers[-1]}.db'}")
         if args.pg:
             url = _pg_database(args.pg)
             results[f"postgresql_import_workers_{args.workers}"] = import_rate(
                 root, url, catalog, args.workers)
-        workspace = Workspace.open(root / "home", f"sqlite:///{root / f'sqlite-{args.workers}.db'}")
-        workspace.init()
-        batch = workspace.footprint_all()
-        results["footprint_all_sqlite"] = {
-            "products": len(batch.rows), "seconds": batch.seconds,
-            "setup_seconds": batch.setup_seconds,
-            "products_per_s": round(batch.products_per_second, 1)}
+            results["footprint_all_postgresql"] = batch_rate(root / "home-pg", url)
         if args.kills:
             results["fault_injection_sqlite"] = fault_loop(
                 f"sqlite:///{root / 'faults.db'}", catalog, args.kills, 7)

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from fmd_parsers import FmdError
-from lca_engine.compliance import ComplianceResult, SubstanceListError, update_svhc
+from lca_engine.compliance import ComplianceResult, SubstanceListError, update_dsl, update_svhc
 from lca_engine.compliance import load_lists as load_substance_lists
 from lca_engine.compliance import screen as screen_compliance
 from lca_engine.db import DatabaseError, FileOutcome, PartView, ProductView
@@ -616,9 +616,17 @@ def compliance(ctx: Context, product: str | None, all_products: bool, csv_path: 
 def data_update_svhc(ctx: Context, file: Path, list_date: Any, force: bool,
                      as_json: bool) -> None:
     """Load a newer REACH Candidate List from ECHA's export (CSV or XLSX) into the engine home."""
+    _update_list(as_json, lambda: update_svhc(
+        ctx.workspace.home.path, file, list_date=list_date.date() if list_date else None,
+        force=force), lambda report: (
+        f"REACH Candidate List of {report.list_date.isoformat()}: {report.entries} entries "
+        f"(was {report.previous_entries}, {report.previous_date}) → {report.written}"))
+
+
+def _update_list(as_json: bool, load: Callable[[], Any], summary: Callable[[Any], str]) -> None:
+    """Run a substance-list update: its warnings on stderr, then its report or summary line."""
     try:
-        report = update_svhc(ctx.workspace.home.path, file,
-                             list_date=list_date.date() if list_date else None, force=force)
+        report = load()
     except SubstanceListError as exc:
         fail(as_json, EXIT_REJECTED, str(exc), exc.as_dict())
         return
@@ -627,9 +635,26 @@ def data_update_svhc(ctx: Context, file: Path, list_date: Any, force: bool,
     if as_json:
         emit(report.as_json())
         return
-    err.print(f"REACH Candidate List of {report.list_date.isoformat()}: {report.entries} entries "
-              f"(was {report.previous_entries}, {report.previous_date}) → {report.written}",
-              markup=False)
+    err.print(summary(report), markup=False)
+
+
+@data.command(name="update-dsl")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "dsl_version", metavar="DNN.NN",
+              help="DSL version (e.g. D29.00), if the export's title rows and name give none.")
+@click.option("--date", "list_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date of the list, if not the latest 'last revised' date in the file.")
+@click.option("--force", is_flag=True, help="Load it even if it is older than the list in use.")
+@json_option
+@pass_context
+def data_update_dsl(ctx: Context, file: Path, dsl_version: str | None, list_date: Any,
+                    force: bool, as_json: bool) -> None:
+    """Load the IEC 62474 Declarable Substance List from the IEC database export (CSV or XLSX)."""
+    _update_list(as_json, lambda: update_dsl(
+        ctx.workspace.home.path, file, version=dsl_version,
+        list_date=list_date.date() if list_date else None, force=force), lambda report: (
+        f"IEC 62474 DSL {report.version}: {report.entries} entries (was "
+        f"{report.previous_version}, {report.previous_entries} entries) → {report.written}"))
 
 
 _REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json",

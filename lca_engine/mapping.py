@@ -150,6 +150,9 @@ class RuleSet:
     version: str
     files: tuple[str, ...]
     by_id: dict[str, Rule] = field(default_factory=dict)
+    #: memo of map_material and first_rule, owned by the rule set so that it lives and dies
+    #: with it (keys on ``id(rules)`` could outlive the rules and match a newer set)
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _regex(value: Any, where: str) -> re.Pattern[str] | None:
@@ -339,28 +342,40 @@ def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialM
     return MaterialMapping(material, rule.id, rule.reason, tuple(flows), tuple(notes))
 
 
-_MAPPED: dict[tuple[int, MaterialInput], MaterialMapping] = {}
+_MEMO_LIMIT = 50_000  # bounded: a catalogue batch maps each part's materials once
 
 
 def map_material(material: MaterialInput, rules: RuleSet) -> MaterialMapping:
     """The first matching rule applied to ``material``, or an unmapped result (memoised: rule
     sets and materials are immutable, and variant sweeps map the same materials thousands of
     times)."""
-    key = (id(rules), material)
-    cached = _MAPPED.get(key)
+    cached = rules.memo.get(material)
     if cached is None:
-        if len(_MAPPED) > 200_000:
-            _MAPPED.clear()
-        cached = _MAPPED[key] = _map_material(material, rules)
-    return cached
+        if len(rules.memo) > _MEMO_LIMIT:
+            rules.memo.clear()
+        cached = rules.memo[material] = _map_material(material, rules)
+    return cached  # type: ignore[return-value]
+
+
+def first_rule(material: MaterialInput, rules: RuleSet) -> Rule | None:
+    """The first rule whose conditions fit ``material``, memoised on exactly the fields the
+    conditions read: a catalogue repeats the same materials at other masses, and trying 60
+    regex rules per material was most of a batch footprint's time."""
+    key = ("first_rule", material.name, material.group, material.material_class,
+           material.major_cas, material.part_category)
+    if key not in rules.memo:
+        if len(rules.memo) > _MEMO_LIMIT:
+            rules.memo.clear()
+        rules.memo[key] = next((rule for rule in rules.rules if rule.matches(material)), None)
+    return rules.memo[key]  # type: ignore[return-value]
 
 
 def _map_material(material: MaterialInput, rules: RuleSet) -> MaterialMapping:
     if material.mass_g is None:
         return MaterialMapping(material, None, "material has no mass")
-    for rule in rules.rules:
-        if rule.matches(material):
-            return apply_rule(rule, rules, material)
+    rule = first_rule(material, rules)
+    if rule is not None:
+        return apply_rule(rule, rules, material)
     return MaterialMapping(material, None, "no mapping rule matches this material")
 
 

@@ -5,8 +5,10 @@ Built in named steps, each a pure function of the previous one's output:
 1. ``material_flows``  — every homogeneous material of every declared part, mapped by the rules,
    as inputs of background datasets per unit of that part (yield losses applied);
 2. ``stage_exchanges`` — manufacturing (factory electricity with its PV share: assembly, SMT
-   reflow by solder, injection moulding), distribution (tonne-km per leg), use (TEC × years ×
-   grid) and end of life (mass by route and material family);
+   reflow by solder, injection moulding, the forming processes named per part in
+   ``part_processes``: CNC machining, die casting, thixomoulding, stamping), distribution
+   (tonne-km per leg), use (TEC × years × grid) and end of life (mass by route and material
+   family; a route may charge several datasets, e.g. WEEE transport and treatment);
 3. ``foreground_data`` — the ``Database.write`` payload: one activity per part (its materials and
    its BoM children), one per stage, a factory electricity mix, and the product itself, whose
    inputs are one of each stage.
@@ -163,16 +165,39 @@ class ProductModel:
 
 # -- step 1: materials -----------------------------------------------------------------------
 
+def _process_materials(mappings: list[MaterialMapping], process: PartProcess
+                       ) -> list[MaterialMapping]:
+    """The materials a part's process applies to (``applies_to``, else the heaviest)."""
+    if process.applies_to:
+        pattern = re.compile(process.applies_to, re.IGNORECASE)
+        return [m for m in mappings if pattern.search(m.material.name)]
+    return [max(mappings, key=lambda m: m.material.mass_g or 0.0)] if mappings else []
+
+
 def _machined(mappings: list[MaterialMapping], process: PartProcess | None) -> dict[int, float]:
     """Input scale (1 / yield) of the materials a part's process removes material from."""
     if process is None or process.material_yield >= 1.0:
         return {}
-    if process.applies_to:
-        pattern = re.compile(process.applies_to, re.IGNORECASE)
-        chosen = [m for m in mappings if pattern.search(m.material.name)]
-    else:
-        chosen = [max(mappings, key=lambda m: m.material.mass_g or 0.0)] if mappings else []
-    return {id(m): 1.0 / process.material_yield for m in chosen}
+    return {id(m): 1.0 / process.material_yield for m in _process_materials(mappings, process)}
+
+
+def _process_kg(mappings: list[MaterialMapping], process: PartProcess | None,
+                scenario: Scenario, units: float) -> dict[str, float]:
+    """kg per product each of the part's forming processes works on: the finished mass of the
+    chosen materials ("part" basis) or the mass cut away, finished × (1 / yield − 1)
+    ("removed" basis, e.g. CNC machining from a block)."""
+    if process is None or not process.processes:
+        return {}
+    kg = sum((m.material.mass_g or 0.0) for m in _process_materials(mappings, process)) / 1000.0
+    kg *= units
+    out: dict[str, float] = {}
+    for name in process.processes:
+        if scenario.process_basis.get(name, "part") == "removed":
+            amount = kg * (1.0 / process.material_yield - 1.0)
+        else:
+            amount = kg
+        out[name] = out.get(name, 0.0) + amount
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,13 +210,18 @@ class PartInventory:
     eol_kg: dict[str, float]  # end-of-life dataset → kg per product
     moulded_kg: float  # injection-moulded plastic, kg per product
     board_m2: float  # PCB area, m² per product
+    process_kg: dict[str, float] = field(default_factory=dict)  # process → kg per product
 
 
 #: Parts are immutable and a variant shares every part it does not change with its baseline, so
 #: a part's inventory is computed once per (part, rules, scenario) — keyed by identity and
 #: checked against the objects themselves, so a reused id can never return a stale entry.
 _PART_CACHE: dict[tuple[int, int, int], tuple[PartDesign, RuleSet, Scenario, PartInventory]] = {}
-_EOL_CACHE: dict[tuple[int, str, str | None], str] = {}
+_EOL_CACHE: dict[tuple[int, str, str | None], tuple[str, ...]] = {}
+#: A part's inventory takes about 25 kB; a sweep or a product touches at most a few hundred
+#: parts, while `footprint --all` over a catalogue walks tens of thousands once each, so the
+#: cache is emptied when full rather than allowed to hold the catalogue (1.2 GB at 40,000 parts).
+_PART_CACHE_LIMIT = 5_000
 
 
 @cache
@@ -199,18 +229,19 @@ def _pattern(text: str) -> re.Pattern[str] | None:
     return re.compile(text, re.IGNORECASE) if text else None
 
 
-def _eol_dataset(route: str, rule_id: str | None, scenario: Scenario) -> str:
+def _eol_datasets(route: str, rule_id: str | None, scenario: Scenario) -> tuple[str, ...]:
+    """The datasets one kg of material on ``route`` is charged to (first matching prefix)."""
     table = scenario.eol_datasets[route]
     key = (id(table), route, rule_id)
-    dataset = _EOL_CACHE.get(key)
-    if dataset is None:
-        dataset = table["*"]
+    datasets = _EOL_CACHE.get(key)
+    if datasets is None:
+        datasets = table["*"]
         for prefix, candidate in table.items():
             if prefix != "*" and rule_id and rule_id.startswith(prefix):
-                dataset = candidate
+                datasets = candidate
                 break
-        _EOL_CACHE[key] = dataset
-    return dataset
+        _EOL_CACHE[key] = datasets
+    return datasets
 
 
 def part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> PartInventory:
@@ -219,7 +250,7 @@ def part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Part
     if hit is not None and hit[0] is part and hit[1] is rules and hit[2] is scenario:
         return hit[3]
     inventory = _part_inventory(part, rules, scenario)
-    if len(_PART_CACHE) > 100_000:
+    if len(_PART_CACHE) > _PART_CACHE_LIMIT:
         _PART_CACHE.clear()
     _PART_CACHE[key] = (part, rules, scenario, inventory)
     return inventory
@@ -240,7 +271,9 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
                             part.bom_mass_g * units),)
         return PartInventory((), (), gaps, {}, 0.0, 0.0)
     mappings = tuple(map_material(m, rules) for m in part.materials)
-    machined = _machined(list(mappings), scenario.part_processes.get(part.part_number))
+    process = scenario.part_processes.get(part.part_number)
+    machined = _machined(list(mappings), process)
+    process_kg = _process_kg(list(mappings), process, scenario, units)
     not_moulded = _pattern(scenario.not_moulded)
     flows: list[MaterialFlow] = []
     gaps_found: list[DataGap] = []
@@ -250,8 +283,8 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
         kg = (mapping.material.mass_g or 0.0) / 1000.0 * units
         for route, share in scenario.eol_mix.items():
             if share:
-                dataset = _eol_dataset(route, mapping.rule_id, scenario)
-                eol[dataset] = eol.get(dataset, 0.0) + kg * share
+                for dataset in _eol_datasets(route, mapping.rule_id, scenario):
+                    eol[dataset] = eol.get(dataset, 0.0) + kg * share
         if not mapping.mapped:
             gaps_found.append(DataGap(part.part_number, "unmapped material",
                                       f"{mapping.material.name}: {mapping.reason}",
@@ -272,7 +305,28 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
                 part_number=part.part_number, material=mapping.material.name, rule_id=rule_id,
                 units_per_product=units, proxy=flow.proxy,
                 input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
-    return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board)
+    flows.extend(_component_flows(part, scenario))
+    return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board,
+                         process_kg)
+
+
+def _component_flows(part: PartDesign, scenario: Scenario) -> list[MaterialFlow]:
+    """Per-unit flows of a part's counted components (``part_components`` in the scenario):
+    e.g. 12 IC packages × ic.package.per_unit, on top of the part's materials by mass."""
+    components = scenario.part_components.get(part.part_number)
+    if components is None:
+        return []
+    flows = []
+    for kind, count in sorted(components.counts.items()):
+        if not count:
+            continue
+        dataset = scenario.component_datasets[kind]
+        label = f"{count:g} {kind.replace('_', ' ')} per part × {dataset}"
+        flows.append(MaterialFlow(
+            part_number=part.part_number, material=kind.replace("_", " "),
+            rule_id=f"component:{kind}", units_per_product=part.units_per_product, proxy=False,
+            input=Input(dataset, count, label)))
+    return flows
 
 
 def _allocated(mapping: MaterialMapping, rules: RuleSet, scenario: Scenario
@@ -332,7 +386,14 @@ def stage_exchanges(design: Design, rules: RuleSet
                   * scenario.reflow_kw[scenario.solder])
     moulded_kg = sum(i.moulded_kg for i in inventories)
     moulding_kwh = moulded_kg * scenario.moulding_kwh_per_kg
-    factory_kwh = scenario.assembly_kwh_per_unit + reflow_kwh + moulding_kwh
+    process_kg: dict[str, float] = {}
+    for inventory in inventories:
+        for name, kg in inventory.process_kg.items():
+            process_kg[name] = process_kg.get(name, 0.0) + kg
+    process_kwh = {name: kg * scenario.process_kwh_per_kg[name]
+                   for name, kg in sorted(process_kg.items())}
+    forming_kwh = sum(process_kwh.values())
+    factory_kwh = scenario.assembly_kwh_per_unit + reflow_kwh + moulding_kwh + forming_kwh
     product_t = design.mass_g / 1e6
     kw = scenario.reflow_kw[scenario.solder]
     factory_label = (
@@ -340,7 +401,11 @@ def stage_exchanges(design: Design, rules: RuleSet
         f" + SMT reflow {reflow_kwh:.4g} kWh ({board_m2:.4g} m² × {scenario.smt_sides} sides"
         f" × {scenario.smt_oven_hours_per_m2:g} h/m² × {kw:g} kW, {scenario.solder})"
         f" + moulding {moulding_kwh:.4g} kWh ({moulded_kg:.4g} kg"
-        f" × {scenario.moulding_kwh_per_kg:g} kWh/kg)")
+        f" × {scenario.moulding_kwh_per_kg:g} kWh/kg)"
+        + "".join(f" + {name} {process_kwh[name]:.4g} kWh ({kg:.4g} kg"
+                  f" {scenario.process_basis.get(name, 'part')}"
+                  f" × {scenario.process_kwh_per_kg[name]:g} kWh/kg)"
+                  for name, kg in sorted(process_kg.items())))
     stages: dict[str, list[Input]] = {
         "manufacturing": [Input("@factory-electricity", factory_kwh, factory_label)],
         "distribution": [Input(scenario.transport_modes[leg.mode], product_t * leg.km,
@@ -358,6 +423,9 @@ def stage_exchanges(design: Design, rules: RuleSet
     stages["end_of_life"] = [Input(d, kg, f"{kg:.6g} kg to {d}") for d, kg in sorted(eol.items())]
     quantities = {"board_area_m2": board_m2, "reflow_kwh": reflow_kwh,
                   "moulded_plastic_kg": moulded_kg, "moulding_kwh": moulding_kwh,
+                  "process_kwh": forming_kwh,
+                  **{f"process_kg.{n}": kg for n, kg in sorted(process_kg.items())},
+                  **{f"process_kwh.{n}": kwh for n, kwh in process_kwh.items()},
                   "factory_kwh": factory_kwh, "use_kwh": scenario.use_kwh,
                   "product_mass_kg_incl_packaging": design.mass_g / 1000.0}
     return stages, quantities

@@ -33,11 +33,25 @@ class TransportLeg:
 
 @dataclass(frozen=True, slots=True)
 class PartProcess:
-    """A part made with material loss: ``applies_to`` (a regex on material names; empty = the
-    part's heaviest material) is bought at 1 / ``material_yield`` of its final mass."""
+    """How a part is made: ``applies_to`` (a regex on material names; empty = the part's
+    heaviest material) is bought at 1 / ``material_yield`` of its final mass, and each of
+    ``processes`` (keys of ``factory.process_kwh_per_kg``) draws factory electricity per kg of
+    those materials: per kg of the finished part, or per kg removed for a ``removed`` basis
+    (``factory.process_basis``; CNC machining removes 1 / yield − 1 kg per kg of part)."""
 
     material_yield: float = 1.0
     applies_to: str = ""
+    note: str = ""
+    processes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PartComponents:
+    """Counted components of a part that a per-unit factor covers and its FMD cannot express
+    (an FMD gives masses, not how many IC packages they make up): kind → count per part unit,
+    each kind a key of ``component_datasets``."""
+
+    counts: dict[str, float]
     note: str = ""
 
 
@@ -82,6 +96,14 @@ class Scenario:
     moulded_rules: tuple[str, ...]
     not_moulded: str
     part_processes: dict[str, PartProcess]
+    #: per part number: counted components (e.g. IC packages), charged per unit
+    part_components: dict[str, PartComponents]
+    #: component kind → per-unit background dataset (e.g. ic_packages → ic.package.per_unit)
+    component_datasets: dict[str, str]
+    #: factory electricity of a part's forming processes, kWh per kg (cited in defaults.yaml)
+    process_kwh_per_kg: dict[str, float]
+    #: per process: "part" (kg of finished part, the default) or "removed" (kg cut away)
+    process_basis: dict[str, str]
     legs: tuple[TransportLeg, ...]
     eol_region: str
     eol_mix: dict[str, float]
@@ -91,7 +113,9 @@ class Scenario:
     pv_dataset: str
     reflow_kw: dict[str, float]
     transport_modes: dict[str, str]
-    eol_datasets: dict[str, dict[str, str]]
+    #: route → rule-id prefix → dataset keys; every dataset listed is charged per kg (e.g.
+    #: WEEE collection transport and mechanical treatment for the recycling route)
+    eol_datasets: dict[str, dict[str, tuple[str, ...]]]
     sources: tuple[str, ...] = field(default=())
     #: the raw layers merged over the defaults, so a variant can override any key and rebuild
     layers: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
@@ -188,11 +212,46 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
                                 f"of {', '.join(sorted(modes))}")
         km = _number(leg, "km", 0, 50_000, f"{where}: distribution.legs[{index}]")
         legs.append(TransportLeg(mode, km, str(leg.get("note", ""))))
+    process_kwh = {str(k): _number(factory.get("process_kwh_per_kg") or {}, str(k), 0, 1000,
+                                  f"{where}: factory.process_kwh_per_kg")
+                   for k in (factory.get("process_kwh_per_kg") or {})}
+    process_basis = {name: str((factory.get("process_basis") or {}).get(name, "part"))
+                     for name in process_kwh}
+    for name, basis in process_basis.items():
+        if basis not in {"part", "removed"}:
+            raise ScenarioError(f"{where}: factory.process_basis.{name} is {basis!r}; use "
+                                "'part' or 'removed'")
     part_processes = {}
     for part, spec in (raw.get("part_processes") or {}).items():
-        material_yield = _number(spec, "material_yield", 0.01, 1.0, f"{where}: part {part}")
+        if not isinstance(spec, dict):
+            raise ScenarioError(f"{where}: part_processes.{part} must be a mapping")
+        material_yield = (_number(spec, "material_yield", 0.01, 1.0, f"{where}: part {part}")
+                          if "material_yield" in spec else 1.0)
+        named = spec.get("process") or ()
+        processes = (named,) if isinstance(named, str) else tuple(str(n) for n in named)
+        for name in processes:
+            if name not in process_kwh:
+                raise ScenarioError(f"{where}: part {part}: process {name!r} is not one of "
+                                    f"{', '.join(sorted(process_kwh))} "
+                                    "(factory.process_kwh_per_kg)")
         part_processes[str(part)] = PartProcess(material_yield, str(spec.get("applies_to", "")),
-                                                str(spec.get("note", "")))
+                                                str(spec.get("note", "")), processes)
+    component_datasets = {str(k): str(v) for k, v in
+                          (raw.get("component_datasets") or {}).items()}
+    part_components = {}
+    for part, spec in (raw.get("part_components") or {}).items():
+        if not isinstance(spec, dict):
+            raise ScenarioError(f"{where}: part_components.{part} must be a mapping")
+        counts = {}
+        for kind in spec:
+            if kind == "note":
+                continue
+            if kind not in component_datasets:
+                raise ScenarioError(f"{where}: part_components.{part}.{kind} is not one of "
+                                    f"{', '.join(sorted(component_datasets))} "
+                                    "(component_datasets)")
+            counts[str(kind)] = _number(spec, kind, 0, 100_000, f"{where}: part {part}")
+        part_components[str(part)] = PartComponents(counts, str(spec.get("note", "")))
     solder = str(factory.get("solder", "SAC305"))
     if solder not in raw.get("reflow_kw", {}):
         raise ScenarioError(f"{where}: factory.solder {solder!r} is not one of "
@@ -212,6 +271,10 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
         moulded_rules=tuple(factory.get("moulded_rules") or ()),
         not_moulded=str(factory.get("not_moulded", "")),
         part_processes=part_processes,
+        part_components=part_components,
+        component_datasets=component_datasets,
+        process_kwh_per_kg=process_kwh,
+        process_basis=process_basis,
         legs=tuple(legs),
         eol_region=str(eol.get("region")),
         eol_mix=mix,
@@ -221,7 +284,8 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
         pv_dataset=str(raw["pv_dataset"]),
         reflow_kw={str(k): float(v) for k, v in raw["reflow_kw"].items()},
         transport_modes={str(k): str(v) for k, v in modes.items()},
-        eol_datasets={str(r): {str(k): str(v) for k, v in d.items()}
+        eol_datasets={str(r): {str(k): (str(v),) if isinstance(v, str)
+                               else tuple(str(x) for x in v) for k, v in d.items()}
                       for r, d in raw["eol_datasets"].items()},
         sources=sources,
         layers=tuple(layers),

@@ -40,6 +40,7 @@ def test_at_least_150_cited_factors_with_source_year_and_uncertainty() -> None:
     "metal.tantalum.capacitor_powder.glo",
     "plastic.pc_abs.virgin.gb", "plastic.pc_abs.pcr.gb", "plastic.pet.recycled.gb",
     "ic.logic.per_cm2", "ic.dram.per_cm2", "ic.nand.per_cm2", "pcb.bare.10layer_plus.per_m2",
+    "component.capacitor.mlcc.per_kg", "component.capacitor.tantalum.per_kg",
     "battery.li_ion.nmc.per_kwh", "packaging.board.recycled.gb", "packaging.eps.virgin.gb",
     "grid.cn.national.lca", "grid.cn.east.lca", "grid.us.lca", "grid.eu27.lca", "grid.de.lca",
     "grid.fr.lca", "grid.jp.lca", "grid.kr.lca", "grid.tw.lca", "grid.in.lca", "grid.mx.lca",
@@ -57,6 +58,27 @@ def test_china_grid_keeps_the_life_cycle_and_the_co2_only_factor_apart() -> None
     assert lca.gwp100_kg_co2e == pytest.approx(0.6205)
     assert co2.gwp_basis == "CO2-only" and lca.gwp_basis != "CO2-only"
     assert "life-cycle" in lca.scope
+
+
+def test_passive_component_factors_reproduce_the_act_capacitor_model() -> None:
+    # ACT capacitors.yaml gives MJ per kg of manufactured capacitors; its capacitor model
+    # multiplies by the Japanese grid (485 g/kWh, location_2022.yaml): 1 kWh = 3.6 MJ
+    mlcc = BY_KEY["component.capacitor.mlcc.per_kg"]
+    assert mlcc.unit == "kg"
+    assert mlcc.gwp100_kg_co2e == pytest.approx(6862 / 3.6 * 0.485, abs=0.005)  # 924.46
+    tantalum = BY_KEY["component.capacitor.tantalum.per_kg"]
+    assert tantalum.gwp100_kg_co2e == pytest.approx(5567 / 3.6 * 0.485, abs=0.005)  # 750.00
+    for factor in (mlcc, tantalum):
+        assert factor.uncertainty_type == "lognormal" and factor.gsd == 3.0
+        assert "6862" in factor.derivation or "5567" in factor.derivation
+        assert "cradle-to-gate" in factor.scope
+
+
+def test_ic_package_factor_is_per_package_and_says_how_it_is_counted() -> None:
+    package = BY_KEY["ic.package.per_unit"]
+    # ACT act/core/common.py: CARBON_PER_IC_PACKAGE = 150 g
+    assert (package.unit, package.gwp100_kg_co2e) == ("unit", pytest.approx(0.15))
+    assert "part_components" in package.scope and "die excluded" in package.scope
 
 
 def _row(tmp_path: Path, **overrides: str) -> Path:
@@ -196,3 +218,18 @@ def test_second_init_is_a_quick_no_op(built_home) -> None:  # type: ignore[no-un
     report = workspace.init()
     assert report.brightway["background"]["built"] is False
     assert report.brightway["skipped"] is True
+
+
+def test_lcd_fab_electricity_factor_is_the_cited_kwh_per_m2_at_the_taiwan_grid() -> None:
+    # Innolux CSR (Energy Management): 67.2 kWh per m² of output area at its Taiwan TFT-LCD
+    # plants in 2018, × the Taiwan life-cycle grid factor (grid.tw.lca, 0.63953 kg/kWh)
+    fab = BY_KEY["display.tft_lcd.fab_electricity.per_m2.tw"]
+    grid = BY_KEY["grid.tw.lca"]
+    assert fab.unit == "m2" and fab.geography == "TW" and fab.year == 2018
+    assert fab.gwp100_kg_co2e == pytest.approx(67.2 * grid.gwp100_kg_co2e, rel=1e-5)
+    assert fab.gwp_basis == grid.gwp_basis
+    assert fab.uncertainty_type == "lognormal" and fab.gsd == pytest.approx(1.7)
+    # Scope 2 only: F-gases stay on their own row, so the two can be added without overlap
+    assert "Scope 2 only" in fab.scope and "EXCLUDES" in fab.scope
+    assert "67.2" in fab.derivation and "0.63953" in fab.derivation
+    assert BY_KEY["display.tft_fpd.fgas_direct.per_m2"].other_kg_co2e == pytest.approx(132.5384)

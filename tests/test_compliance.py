@@ -153,7 +153,8 @@ def test_demo_exempted_lead_is_shown_with_its_exemption(db: MaterialDatabase) ->
     assert "glass or ceramic" in (finding.exemption_text or "")
     assert {p.part_number: p.status for p in result.parts}["CD-CHG-30W"] == COMPLIANT
     assert any("7(c)-I expires on 2027-06-30" in n for n in result.notes)
-    assert any(n.startswith("IEC 62474 DSL is partial (23 verified entries") for n in result.notes)
+    assert any(n.startswith("IEC 62474 DSL is partial (275 entries of version D28.00: 22 group, "
+                            "86 substance, 167 svhc-derived)") for n in result.notes)
     # 1.2 mg of lead monoxide (itself an SVHC) in a 58 g charger: 20.7 ppm, nothing to declare
     assert not [f for f in result.findings
                 if f.part_number == "CD-CHG-30W" and f.regulation == "REACH SVHC"]
@@ -246,8 +247,25 @@ def test_iec62474_declarable_substances_above_threshold(db: MaterialDatabase) ->
     result = screen(db, "CD-ACC-01", on=TODAY)
     iec = [f for f in result.findings if f.regulation == "IEC 62474"]
     assert {(f.part_number, f.cas) for f in iec} == {("CD-CBL-CC-PVC", "117-81-7"),
-                                                     ("CD-CHG-30W", "1317-36-8")}
+                                                     ("CD-CHG-30W", "1317-36-8"),
+                                                     ("CD-HUB-4P", "115-86-6")}
     assert all(f.outcome == "declarable" and f.list_entry["version"] == "D28.00" for f in iec)
+    # DEHP in the PVC jacket, three entries: the RoHS-aligned one and the REACH Annex XVII
+    # entry 51 group (0.1 % of the homogeneous / plasticised material: 4.2 g in the 35 g jacket),
+    # and its SVHC entry (DSL ID 00038, 0.1 mass% of the 52 g article)
+    dehp = {f.list_entry["source"]: f for f in iec if f.part_number == "CD-CBL-CC-PVC"}
+    assert set(dehp) == {"R2", "A5", "D1;X1"}
+    assert dehp["R2"].basis == dehp["A5"].basis == "homogeneous material"
+    assert dehp["R2"].concentration_ppm == pytest.approx(4.2 / 35 * 1e6)
+    assert dehp["A5"].list_entry["threshold_source"] == "regulation"
+    assert dehp["D1;X1"].basis == "article" and dehp["D1;X1"].list_entry["id"] == "00038"
+    assert dehp["D1;X1"].concentration_ppm == pytest.approx(4.2 / 52 * 1e6)
+    # triphenyl phosphate (Candidate List since 7 Nov 2024): only through an entry derived from
+    # the Candidate List, 0.05 g in the 30 g hub = 1,667 ppm of the article, and it says so
+    tpp = only(iec, part_number="CD-HUB-4P")
+    assert tpp.concentration_ppm == pytest.approx(0.05 / 30 * 1e6)
+    assert tpp.basis == "article" and tpp.list_entry["kind"] == "svhc_derived"
+    assert tpp.list_entry["id"] is None and "derived from the REACH Candidate List" in tpp.note
 
 
 def test_result_json_keeps_the_spec_contract(db: MaterialDatabase) -> None:

@@ -84,10 +84,94 @@ def test_manufacturing_is_factory_kwh_times_the_east_china_grid(result) -> None:
     # SMT: board area × 2 sides × 0.119 oven-h/m² × 10.9 kW (SAC305)
     assert q["reflow_kwh"] == pytest.approx(q["board_area_m2"] * 2 * 0.119 * 10.9)
     assert q["moulding_kwh"] == pytest.approx(q["moulded_plastic_kg"] * 0.613)
-    kwh = 6.45 + q["reflow_kwh"] + q["moulding_kwh"]
+    kwh = 6.45 + q["reflow_kwh"] + q["moulding_kwh"] + q["process_kwh"]
     assert q["factory_kwh"] == pytest.approx(kwh)
     assert result.by_stage["manufacturing"] == pytest.approx(kwh * F["grid.cn.east.lca"],
                                                              rel=REL)
+
+
+def test_a_cover_cnc_electricity_is_removed_mass_times_kwh_per_kg_times_factory_grid(
+        result) -> None:  # type: ignore[no-untyped-def]
+    q = result.quantities
+    # 141.2 g of 6063 finished at material yield 0.30: the block is 470.7 g, so
+    # 0.1412 × (1/0.3 − 1) = 0.329467 kg leaves as chips; CNC milling 0.329 kWh per kg removed
+    # (defaults.yaml, process.cnc_milling.aluminium.per_kg_removed.cn) → 0.108395 kWh, at the
+    # CN-EAST grid without PV (0.643187 kg CO2e/kWh) = 0.069718 kg CO2e
+    removed_kg = 0.1412 * (1 / 0.30 - 1)
+    assert q["process_kg.cnc_machining"] == pytest.approx(removed_kg)
+    assert q["process_kwh.cnc_machining"] == pytest.approx(removed_kg * 0.329)
+    assert q["process_kwh.cnc_machining"] * F["grid.cn.east.lca"] == pytest.approx(0.069718,
+                                                                                  rel=1e-4)
+    # stamped 5052 keyboard plate: 39.2 g × 0.21 kWh/kg; thixomoulded AZ91D C and D covers:
+    # their AZ91D mass × 2.625 kWh/kg (melting energy only)
+    assert q["process_kg.stamping"] == pytest.approx(0.0392)
+    assert q["process_kwh.stamping"] == pytest.approx(0.0392 * 0.21)
+    assert q["process_kwh.thixomoulding"] == pytest.approx(q["process_kg.thixomoulding"] * 2.625)
+    assert q["process_kwh"] == pytest.approx(q["process_kwh.cnc_machining"]
+                                             + q["process_kwh.stamping"]
+                                             + q["process_kwh.thixomoulding"])
+    # the result records the values used (as in `gscdm footprint --json`)
+    scenario = json.loads(json.dumps(result.as_json()))["scenario"]
+    assert scenario["process_kwh_per_kg"]["cnc_machining"] == 0.329
+    assert scenario["process_basis"]["cnc_machining"] == "removed"
+    assert scenario["part_processes"]["NB14-ACOV-01"]["processes"] == ["cnc_machining"]
+    assert scenario["part_processes"]["NB14-ACOV-01"]["material_yield"] == 0.30
+    assert scenario["eol_datasets"]["recycling"]["*"] == ["eol.recycling.weee.transport"]
+
+
+def test_unknown_forming_process_is_refused() -> None:
+    from lca_engine.scenario import ScenarioError, build_scenario
+
+    with pytest.raises(ScenarioError, match="laser_sintering"):
+        build_scenario({"part_processes": {"X-1": {"process": "laser_sintering"}}})
+    with pytest.raises(ScenarioError, match="process_basis"):
+        build_scenario({"factory": {"process_basis": {"stamping": "per_hit"}}})
+
+
+def test_ic_packages_are_counted_per_part_unit_times_the_act_factor(result) -> None:  # type: ignore[no-untyped-def]
+    # notebook14/scenario.yaml: 32 IC packages over 10 parts, each × 0.15 kg CO2e (ACT)
+    packages = next(m for m in result.by_material if m["dataset"] == "ic.package.per_unit")
+    assert packages["kg_co2e"] == pytest.approx(32 * 0.15, rel=REL)
+    assert F["ic.package.per_unit"] == 0.15
+    # the SO-DIMM: its 10 packages (8 DRAM, PMIC, SPD hub) are part of the module's own total
+    module = next(p for p in result.by_part if p["part_number"] == "NB14-MEM-01")
+    without = module["kg_co2e"] - 10 * 0.15
+    assert 0 < without < module["kg_co2e"]
+    scenario = json.loads(json.dumps(result.as_json()))["scenario"]
+    assert scenario["part_components"]["NB14-MB-01"]["counts"] == {"ic_packages": 7}
+    assert scenario["component_datasets"] == {"ic_packages": "ic.package.per_unit"}
+
+
+def test_unknown_component_kind_is_refused() -> None:
+    from lca_engine.scenario import ScenarioError, build_scenario
+
+    with pytest.raises(ScenarioError, match="connectors"):
+        build_scenario({"part_components": {"X-1": {"connectors": 4}}})
+    with pytest.raises(ScenarioError, match="X-1"):
+        build_scenario({"part_components": {"X-1": {"ic_packages": -1}}})
+
+
+def test_a_route_may_charge_several_end_of_life_datasets(workspace: Workspace) -> None:
+    # how a WEEE treatment factor joins the collection transport on the recycling route: every
+    # dataset listed is charged the route's kg (here a stand-in second dataset, for the test)
+    from dataclasses import replace
+
+    from lca_engine.mapping import load_rules
+    from lca_engine.product_model import stage_exchanges
+
+    design = workspace.design("NB14-G5")
+    both = ["eol.recycling.weee.transport", "eol.recycling.plastic.transport"]
+    variant = replace(design, scenario=design.scenario.with_overrides(
+        {"eol_datasets": {"recycling": {"*": both}}}, "test"))
+    assert variant.scenario.eol_datasets["recycling"]["*"] == tuple(both)
+    rules = load_rules()
+    base = {i.dataset: i.amount for i in stage_exchanges(design, rules)[0]["end_of_life"]}
+    eol = {i.dataset: i.amount for i in stage_exchanges(variant, rules)[0]["end_of_life"]}
+    # 80 % of every declared kg goes to recycling; both datasets get the same kg
+    assert eol["eol.recycling.plastic.transport"] == pytest.approx(
+        eol["eol.recycling.weee.transport"])
+    assert eol["eol.recycling.weee.transport"] == pytest.approx(
+        base["eol.recycling.weee.transport"])
 
 
 def test_attributions_add_up_to_brightways_total(result) -> None:  # type: ignore[no-untyped-def]

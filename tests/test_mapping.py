@@ -96,13 +96,23 @@ def test_pcb_laminate_becomes_board_area_and_its_copper_is_included() -> None:
 def test_display_glass_maps_as_a_flagged_proxy() -> None:
     mapping = map_material(declared(FMD / "NB14-LCD-01.xml", "Alkali-free", "display"), RULES)
     assert mapping.rule_id == "display-glass"
-    glass, fab = mapping.flows
+    glass, electricity, fgas = mapping.flows
     assert glass.proxy and glass.gsd == 1.5
     assert glass.amount == pytest.approx(0.12163)
-    # the same glass as panel area for the fab's F-gases: 121.63 g ÷ (2.38 g/cm³ × 0.08 cm)
-    # = 638.8 cm² = 0.06388 m² (a 14-inch 16:9 panel's active area is 0.0540 m²)
-    assert fab.dataset == "display.tft_fpd.fgas_direct.per_m2"
-    assert fab.amount == pytest.approx(121.63 / (2.38 * 0.08) / 1e4)
+    # the same glass as cell area for the panel fab: 121.63 g ÷ (2.38 g/cm³ × 0.10 cm)
+    # = 511.1 cm² = 0.05111 m² (the declared 315 × 185 mm cell is 0.0583 m², the 14-inch 16:9
+    # active area 0.0540 m²)
+    area = 121.63 / (2.38 * 0.10) / 1e4
+    assert electricity.dataset == "display.tft_lcd.fab_electricity.per_m2.tw"
+    assert fgas.dataset == "display.tft_fpd.fgas_direct.per_m2"
+    assert electricity.amount == pytest.approx(area) and fgas.amount == pytest.approx(area)
+    assert not electricity.proxy and not fgas.proxy
+    # by hand: 0.05111 m² × (67.2 kWh/m² × 0.63953 kg/kWh = 42.976 kg/m²) = 2.196 kg of fab
+    # electricity, plus 0.05111 m² × 132.538 kg/m² = 6.773 kg of unabated F-gases
+    factors = {k: f.gwp100_kg_co2e for k, f in factor_index().items()}
+    assert factors[electricity.dataset] == pytest.approx(67.2 * 0.63953, rel=1e-5)
+    assert electricity.amount * factors[electricity.dataset] == pytest.approx(2.196, abs=1e-3)
+    assert fgas.amount * factors[fgas.dataset] == pytest.approx(6.773, abs=1e-3)
     assert any("proxy" in note for note in mapping.notes)
 
 
@@ -208,3 +218,117 @@ def test_mg_al_alloy_with_90_percent_recycled_share() -> None:
     remelt = factors["metal.magnesium.secondary_remelt.cn"].gwp100_kg_co2e
     assert kg_co2e == pytest.approx(0.1044 * (0.1 * primary + 0.9 * remelt))
     assert kg_co2e == pytest.approx(0.1044 * (0.1 * 36.805 + 0.9 * 1.629), rel=1e-3)
+
+
+SAMPLES = ROOT / "bom_samples"
+
+
+@pytest.mark.parametrize(("fmd", "glass_g", "area_m2", "cell_m2"), [
+    # 192.21 g ÷ (2.38 g/cm³ × 0.10 cm) = 807.6 cm² = 0.08076 m²; declared cell 350 × 215 mm
+    (SAMPLES / "consumer15" / "fmd" / "CN15-LCD-01.xml", 192.21, 0.08076, 0.350 * 0.215),
+    # 527 g ÷ (2.38 g/cm³ × 0.10 cm) = 2214.3 cm² = 0.22143 m²; declared cell 606 × 348 mm
+    (SAMPLES / "monitor27" / "fmd" / "MN27-LCM-01.xml", 527.0, 0.22143, 0.606 * 0.348),
+])
+def test_display_glass_of_other_samples_becomes_panel_area(fmd: Path, glass_g: float,
+                                                           area_m2: float,
+                                                           cell_m2: float) -> None:
+    mapping = map_material(declared(fmd, "Alkali-free", "display"), RULES)
+    assert mapping.rule_id == "display-glass"
+    glass, electricity, fgas = mapping.flows
+    assert glass.amount == pytest.approx(glass_g / 1000)
+    assert electricity.dataset == "display.tft_lcd.fab_electricity.per_m2.tw"
+    assert fgas.dataset == "display.tft_fpd.fgas_direct.per_m2"
+    for fab in (electricity, fgas):
+        assert fab.amount == pytest.approx(glass_g / (2.38 * 0.10) / 1e4)
+        assert fab.amount == pytest.approx(area_m2, rel=1e-4)
+    # 1.0 mm total glass keeps the derived area within 8% of the declared cell (0.8 mm: +31%)
+    assert electricity.amount == pytest.approx(cell_m2, rel=0.08)
+
+
+def test_no_rule_uses_the_whole_monitor_display_factor() -> None:
+    # display.lcd.monitor_complete.per_m2 covers a complete monitor (boards, PSU, stand,
+    # housing): applied to a display module it would count those parts twice
+    datasets = {r.dataset for top in RULES.rules for r in (top, *top.also)}
+    assert "display.lcd.monitor_complete.per_m2" not in datasets
+    # per package, charged through the scenario's part_components count, never by a rule
+    assert "ic.package.per_unit" not in datasets
+
+
+def test_mlcc_materials_map_to_the_mlcc_component_factor() -> None:
+    mainboard = FMD / "NB14-MB-01.xml"
+    dielectric = map_material(declared(mainboard, "MLCC dielectric ceramic"), RULES)
+    terminations = map_material(declared(mainboard, "MLCC terminations"), RULES)
+    for mapping, grams in ((dielectric, 2.3), (terminations, 0.25)):
+        assert mapping.rule_id == "passive-mlcc"
+        [flow] = mapping.flows
+        assert (flow.dataset, flow.amount) == ("component.capacitor.mlcc.per_kg",
+                                               pytest.approx(grams / 1000))
+        assert not flow.proxy
+    # 2.55 g of declared MLCC material × 924.46 kg CO2e/kg = 2.357 kg CO2e for the mainboard
+    factor = factor_index()["component.capacitor.mlcc.per_kg"]
+    total = sum(m.flows[0].amount for m in (dielectric, terminations)) * factor.gwp100_kg_co2e
+    assert total == pytest.approx(2.55e-3 * 924.46, rel=1e-4)
+    # nickel shared with connector underplate keeps the nickel rule (MLCC share undeclared)
+    mixed = map_material(declared(mainboard, "Nickel (MLCC electrodes"), RULES)
+    assert mixed.rule_id == "nickel"
+    # the display's T-con capacitors: 0.3 g
+    display = map_material(declared(FMD / "NB14-LCD-01.xml", "Multilayer ceramic capacitor",
+                                    "display"), RULES)
+    assert display.rule_id == "passive-mlcc"
+    assert display.flows[0].amount == pytest.approx(0.0003)
+
+
+def test_tantalum_capacitor_materials_replace_the_tantalum_metal_factor() -> None:
+    mainboard = FMD / "NB14-MB-01.xml"
+    anodes = map_material(declared(mainboard, "Polymer tantalum capacitor anodes"), RULES)
+    cathodes = map_material(declared(mainboard, "Tantalum capacitor cathode layers"), RULES)
+    assert anodes.rule_id == cathodes.rule_id == "passive-tantalum-capacitor"
+    # 0.60 g and 0.08 g → 0.68 g × 750.00 kg CO2e/kg = 0.51 kg CO2e, and no tantalum powder flow
+    assert [(f.dataset, f.amount) for f in (*anodes.flows, *cathodes.flows)] == [
+        ("component.capacitor.tantalum.per_kg", pytest.approx(0.0006)),
+        ("component.capacitor.tantalum.per_kg", pytest.approx(0.00008))]
+
+
+def test_chip_resistor_ceramic_stays_a_material_proxy() -> None:
+    mapping = map_material(declared(FMD / "NB14-MB-01.xml", "Chip resistor substrates"), RULES)
+    assert mapping.rule_id == "ceramics"
+    [flow] = mapping.flows
+    assert flow.proxy and flow.dataset == "glass.flat_soda_lime.us"
+    assert flow.amount == pytest.approx(0.0007)
+
+
+@pytest.mark.parametrize(("name", "group", "rule_id"), [
+    ("USB-A tongue and SD socket body, PBT + 30% glass fibre", "Polyesters", "pbt"),
+    ("Scissor mechanisms, POM", "Other thermoplastics", "polyurethane-acrylic-other-polymers"),
+    ("Light guide plate, PMMA", "Other thermoplastics", "polyurethane-acrylic-other-polymers"),
+    ("Rubber feet, thermoplastic polyurethane", "Other thermoplastics",
+     "polyurethane-acrylic-other-polymers"),
+    ("Connector housings, LCP + 30% glass fibre", "Other thermoplastics",
+     "high-performance-thermoplastics"),
+    ("Bracket, PPS + 40% glass fibre", "Other thermoplastics", "high-performance-thermoplastics"),
+    ("Connector housing, PA9T", "Other thermoplastics", "high-performance-thermoplastics"),
+])
+def test_polymers_without_a_cited_factor_stay_flagged_as_proxies(name: str, group: str,
+                                                                  rule_id: str) -> None:
+    # issue 3: no cited cradle-to-gate factor for PBT, POM, PMMA, TPU, LCP, PPS or PA9T could be
+    # read for this release; until one is, the stand-in must show up as secondary proxy data
+    mapping = map_material(MaterialInput(name=name, mass_g=2.0, group=group), RULES)
+    assert mapping.rule_id == rule_id
+    assert mapping.flows and all(flow.proxy for flow in mapping.flows)
+    assert all(flow.gsd and flow.gsd > 1 for flow in mapping.flows)
+
+
+def test_forming_process_rows_carry_their_derivation() -> None:
+    # the kWh/kg of defaults.yaml factory.process_kwh_per_kg, × the CN grid (0.6205 kg/kWh)
+    index = factor_index()
+    cnc = index["process.cnc_milling.aluminium.per_kg_removed.cn"]
+    # 0.8 J/mm³ × 1e9/2700 mm³/kg = 296,296 J/kg = 0.08230 kWh/kg tip; ÷ 0.25 = 0.32922 kWh/kg
+    assert cnc.gwp100_kg_co2e == pytest.approx(0.8 * 1e9 / 2700 / 3.6e6 / 0.25 * 0.6205, rel=1e-5)
+    stamping = index["process.stamping.sheet_metal.per_kg.cn"]
+    assert stamping.gwp100_kg_co2e == pytest.approx(0.21 * 0.6205, rel=1e-5)
+    melt = index["process.mg_alloy_forming.melt_energy.cn"]
+    assert (melt.min, melt.gwp100_kg_co2e, melt.max) == (
+        pytest.approx(1.75 * 0.6205, rel=1e-5), pytest.approx(2.625 * 0.6205, rel=1e-5),
+        pytest.approx(3.5 * 0.6205, rel=1e-5))
+    for factor in (cnc, stamping, melt):
+        assert factor.unit == "kg" and factor.derivation and factor.source

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Render the compliance demo product CD-ACC-01 (bom.csv + fmd/*.xml) from the data below.
 
-    /tmp/probe-venv/bin/python bom_samples/compliance_demo/make_compliance_demo.py [--check]
+    .venv/bin/python bom_samples/compliance_demo/make_compliance_demo.py [--check]
 
 The data is the PARTS table in this file: every mass in grams, each substance as grams (``g``) or as
 a share of its material (``pct``, written as massPercent), each material adding up exactly to its

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent check of the notebook14 sample: reads only bom.csv and fmd/*.xml.
 
-    /tmp/probe-venv/bin/python bom_samples/tools/check_notebook14.py [--notebook 1300] [--total 2052]
+    .venv/bin/python bom_samples/tools/check_notebook14.py [--notebook 1300] [--total 2052]
 
 Checks: every XML is well-formed IPC-1752A (namespace 175x/2.0, version 2.0/2.1); every CAS number
 has a valid check digit; substances add up to their homogeneous material and materials to the part
@@ -53,7 +53,8 @@ def check_fmd(path: Path, problems: list[str], features: dict[str, set[str]]) ->
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         features["utf8-bom"].add(path.name)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
     root = etree.fromstring(raw, parser)
     q = lambda tag: f"{{{NS}}}{tag}"  # noqa: E731
     if root.tag != q("MainDeclaration"):
@@ -78,7 +79,8 @@ def check_fmd(path: Path, problems: list[str], features: dict[str, set[str]]) ->
         sub_sum = 0.0
         for sub in hm.iter(q("Substance")):
             uid = sub.find(q("UniqueID"))
-            if uid is None or uid.get("authority") != "CAS" or not cas_valid(uid.get("identity", "")):
+            if (uid is None or uid.get("authority") != "CAS"
+                    or not cas_valid(uid.get("identity", ""))):
                 problems.append(f"{path.name}: {hm.get('name')} / {sub.get('name')}: bad CAS "
                                 f"{None if uid is None else uid.get('identity')}")
             a = sub.find(q("Amount"))
@@ -150,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             qty, top = cum_qty(r)
             total += qty * float(r["part_mass_g"])
             branches[top] = branches.get(top, 0.0) + qty * float(r["part_mass_g"])
-    accessory = sum(v for k, v in branches.items() if by_pn[k]["category"] in {"accessory", "packaging"})
+    accessory = sum(v for k, v in branches.items()
+                    if by_pn[k]["category"] in {"accessory", "packaging"})
     notebook = total - accessory
     naive = sum(float(r["part_mass_g"]) * float(r["quantity"]) for r in rows if r["part_mass_g"])
     if abs(notebook - args.notebook) > 0.005:

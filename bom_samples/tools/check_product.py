@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Check any sample product folder: the independent file check plus the engine's strict parser.
 
-    /tmp/probe-venv/bin/python bom_samples/tools/check_product.py consumer15 monitor27
-    /tmp/probe-venv/bin/python bom_samples/tools/check_product.py --all
+    .venv/bin/python bom_samples/tools/check_product.py consumer15 monitor27
+    .venv/bin/python bom_samples/tools/check_product.py --all
 
 For each folder (a bare name is looked up under ``bom_samples/``):
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Render the GS 14 Business Notebook G5 sample from its YAML description.
 
-    /tmp/probe-venv/bin/python bom_samples/tools/make_notebook14.py [--check]
+    .venv/bin/python bom_samples/tools/make_notebook14.py [--check]
 
 Reads  bom_samples/notebook14/parts.yaml  (all masses, compositions and the basis of each mass)
 Writes bom_samples/notebook14/bom.csv     (one row per part, product BoM)
@@ -161,7 +161,8 @@ def render_fmd(part: dict, mats: list[dict], supplier: dict) -> bytes:
     def q(tag: str) -> str:
         return f"{{{NS}}}{tag}"
 
-    root = etree.Element(q("MainDeclaration"), nsmap=nsmap, version=str(fmd.get("ipc_version", "2.0")))
+    root = etree.Element(q("MainDeclaration"), nsmap=nsmap,
+                         version=str(fmd.get("ipc_version", "2.0")))
     info = etree.SubElement(root, q("BusinessInfo"))
     resp = etree.SubElement(info, q("Response"), date=str(fmd["date"]))
     company = etree.SubElement(resp, q("SupplyCompany"), name=supplier["name"])
@@ -175,9 +176,11 @@ def render_fmd(part: dict, mats: list[dict], supplier: dict) -> bytes:
     product = etree.SubElement(root, q("Product"), unitType="Each")
     pid = etree.SubElement(
         product, q("ProductID"), itemNumber=part["pn"], itemName=fmd.get("item_name", part["name"]),
-        version=str(fmd["item_version"]), manufacturingSite=fmd["site"], manufacturer=supplier["name"])
+        version=str(fmd["item_version"]), manufacturingSite=fmd["site"],
+        manufacturer=supplier["name"])
     amount(pid, q, float(part["mass_g"]), fmd["part_unit"])
-    hml = etree.SubElement(etree.SubElement(product, q("MaterialInfo")), q("HomogeneousMaterialList"))
+    hml = etree.SubElement(etree.SubElement(product, q("MaterialInfo")),
+                           q("HomogeneousMaterialList"))
     for m in mats:
         spec = m["spec"]
         attrs = {"name": spec["name"], "materialGroupName": spec["group"]}
@@ -196,7 +199,8 @@ def render_fmd(part: dict, mats: list[dict], supplier: dict) -> bytes:
             amount(sub, q, s["g"], s["uom"] or fmd.get("substance_unit", "g"), ref_g=m["g"])
             if s["exemption"]:
                 ex = s["exemption"]
-                etree.SubElement(sub, q("Exemption"), identity=ex["identity"], authority=ex["authority"])
+                etree.SubElement(sub, q("Exemption"), identity=ex["identity"],
+                                 authority=ex["authority"])
     body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
         root, xml_declaration=False, encoding="UTF-8", pretty_print=True)
     return (b"\xef\xbb\xbf" + body) if style == "bom" else body
@@ -214,7 +218,8 @@ def render_bom(data: dict) -> bytes:
     for p in data["parts"]:
         rec = p.get("recycled") or {}
         w.writerow([
-            prod["number"], prod["name"], p["pn"], p.get("parent") or "", p.get("qty", 1), p["name"],
+            prod["number"], prod["name"], p["pn"], p.get("parent") or "", p.get("qty", 1),
+            p["name"],
             fmt_part_mass(float(p["mass_g"])) if p.get("fmd") else "",
             rec.get("kind", ""), fmt(rec["share"], 4) if rec else "",
             f"fmd/{p['pn']}.xml" if p.get("fmd") else "", p["category"],
@@ -308,8 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(t.values())
     notebook = total - adapter - packaging
     print(f"wrote {len(files) - 1} FMD files and bom.csv to {args.out}")
-    print(f"notebook {notebook:.2f} g (stated {prod['notebook_mass_g']}), adapter set {adapter:.2f} g, "
-          f"packaging {packaging:.2f} g, BoM total {total:.2f} g (stated {prod['bom_total_mass_g']})")
+    print(f"notebook {notebook:.2f} g (stated {prod['notebook_mass_g']}), "
+          f"adapter set {adapter:.2f} g, packaging {packaging:.2f} g, "
+          f"BoM total {total:.2f} g (stated {prod['bom_total_mass_g']})")
     ok = (abs(notebook - prod["notebook_mass_g"]) < 0.005
           and abs(total - prod["bom_total_mass_g"]) < 0.005)
     if not ok:

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Render any sample product folder (parts.yaml -> bom.csv + fmd/*.xml).
 
-    /tmp/probe-venv/bin/python bom_samples/tools/make_product.py consumer15 monitor27 [--check]
-    /tmp/probe-venv/bin/python bom_samples/tools/make_product.py --all [--check]
+    .venv/bin/python bom_samples/tools/make_product.py consumer15 monitor27 [--check]
+    .venv/bin/python bom_samples/tools/make_product.py --all [--check]
 
 A product argument is a folder holding ``parts.yaml`` (a bare name is looked up under
 ``bom_samples/``). ``--all`` takes every folder of ``bom_samples/`` that has a ``parts.yaml``.

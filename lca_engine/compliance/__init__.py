@@ -6,9 +6,10 @@
 
 Modules: ``lists`` (the data files and their versions), ``reader`` (Core row queries),
 ``screen`` (the rules), ``model`` (result dataclasses with ``as_json()`` and CSV export),
-``echa`` (loading ECHA's Candidate List export).
+``echa`` (loading ECHA's Candidate List export), ``dsl`` (loading the IEC 62474 DSL export).
 """
 
+from .dsl import DslUpdate, read_iec_dsl_export, update_dsl
 from .echa import SvhcUpdate, read_echa_export, update_svhc
 from .lists import SubstanceListError, SubstanceLists, load_lists, normalise_exemption_id
 from .model import (
@@ -30,6 +31,7 @@ __all__ = [
     "NON_COMPLIANT",
     "ChinaRohsRow",
     "ComplianceResult",
+    "DslUpdate",
     "Finding",
     "Gap",
     "NameMatch",
@@ -40,6 +42,8 @@ __all__ = [
     "load_lists",
     "normalise_exemption_id",
     "read_echa_export",
+    "read_iec_dsl_export",
     "screen",
+    "update_dsl",
     "update_svhc",
 ]

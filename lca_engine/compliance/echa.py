@@ -30,6 +30,7 @@ from .lists import (
     SubstanceListError,
     SvhcEntry,
     SvhcList,
+    install_list,
     list_path,
     read_svhc_csv,
 )
@@ -216,8 +217,8 @@ def update_svhc(home: str | Path, export: str | Path, *, list_date: date | None 
             f"the export is dated {new.list_date.isoformat()}, older than the list in use "
             f"({current.list_date.isoformat()}, {current.path}); use --force to load it anyway",
             path=export, field="Date of inclusion")
-    target = write_svhc_csv(new, Path(home) / OVERRIDE_SUBDIR / SVHC_FILE)
-    read_svhc_csv(target)  # what was written must read back
+    target = install_list(Path(home) / OVERRIDE_SUBDIR / SVHC_FILE,
+                          lambda staged: write_svhc_csv(new, staged), read_svhc_csv)
     warnings = [w for w in new.meta.get("warnings", "").split(" | ") if w]
     if len(new.entries) < len(current.entries):
         warnings.append(f"the new list has fewer entries ({len(new.entries)}) than the one it "

@@ -3,14 +3,16 @@
 Data, not code: limits, CAS groups, exemptions and their expiry live in
 ``lca_engine/data/substances/`` with their sources and dates. A file of the same name in
 ``<engine home>/substance_lists/`` replaces the shipped one (``gscdm data update-svhc`` writes the
-REACH Candidate List there), so a user can load a newer list without touching the installation.
+REACH Candidate List there, ``gscdm data update-dsl`` the IEC 62474 DSL), so a user can load a newer
+list without touching the installation.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -137,16 +139,37 @@ class SvhcList:
                     or (official and official.isdigit() and int(official) > len(self.entries)))
 
 
+DSL_BASES = ("homogeneous_material", "article", "product")
+
+
 @dataclass(frozen=True, slots=True)
 class DslEntry:
+    """One DSL entry: a declarable substance (group), its reporting threshold and its basis.
+
+    ``threshold_ppm`` 0 means "intentionally added" (any amount is declarable). ``kind`` is
+    ``group``, ``substance`` or ``svhc_derived`` (generated from the REACH Candidate List);
+    ``threshold_source`` is ``dsl`` (printed by a copy of the DSL) or ``regulation`` (taken from the
+    underlying regulation because no DSL copy printing it was found). ``applies_to`` is a regular
+    expression over the part, material and sub-article names: an entry whose reportable application
+    is narrower than "All" is applied only where it matches (blank: everywhere).
+    """
+
     id: str | None
     name: str
     cas: frozenset[str]
     threshold_ppm: float
-    basis: str  # "homogeneous_material" or "article"
+    basis: str  # one of DSL_BASES
     reportable_application: str | None
     regulatory_basis: str | None
     source: str | None
+    threshold: str | None = None  # the threshold as the DSL words it
+    kind: str | None = None
+    threshold_source: str | None = None
+    applies_to: re.Pattern[str] | None = None
+
+    @property
+    def intentionally_added(self) -> bool:
+        return self.threshold_ppm == 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +184,13 @@ class DslList:
     def complete(self) -> bool:
         """Whether the file says it holds the whole list (its ``coverage`` header)."""
         return self.meta.get("coverage", "").upper().startswith("COMPLETE")
+
+    def counts(self) -> dict[str, int]:
+        """Entries per kind (``group``, ``substance``, ``svhc_derived``; ``other`` if unstated)."""
+        out: dict[str, int] = {}
+        for entry in self.entries:
+            out[entry.kind or "other"] = out.get(entry.kind or "other", 0) + 1
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +246,8 @@ class SubstanceLists:
                                self.svhc.meta.get("entries_on_official_list")),
                            "complete": self.svhc.complete, "file": self.svhc.path},
             "iec62474_dsl": {"version": self.dsl.version, "date": _iso(self.dsl.date),
-                             "entries": len(self.dsl.entries), "complete": self.dsl.complete,
-                             "file": self.dsl.path},
+                             "entries": len(self.dsl.entries), "by_kind": self.dsl.counts(),
+                             "complete": self.dsl.complete, "file": self.dsl.path},
             "china_rohs": {"editions": [{"standard": e.standard, "effective": _iso(e.effective)}
                                         for e in self.china.editions],
                            "note": self.china.note, "file": self.china.path},
@@ -248,6 +278,23 @@ def _name_candidates(name: str) -> Iterator[str]:
 
 
 # -- reading ---------------------------------------------------------------------------------
+
+
+def install_list(target: Path, write: Callable[[Path], object],
+                 check: Callable[[Path], object]) -> Path:
+    """Write a substance list next to ``target``, read it back with ``check``, and only then
+    rename it into place: a list that does not read back, or an update killed half-way, leaves
+    the list in use untouched (the rename is atomic on the same file system)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(target.name + ".new")
+    try:
+        write(staged)
+        check(staged)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    os.replace(staged, target)
+    return target
 
 
 def list_path(filename: str, home: str | Path | None = None) -> Path:
@@ -392,6 +439,7 @@ def read_svhc_csv(path: Path) -> SvhcList:
 
 
 def read_dsl(path: Path, rohs: RohsList) -> DslList:
+    """The DSL in the engine's format (``# key: value`` header, then one row per entry)."""
     meta, rows = read_commented_csv(path)
     entries: list[DslEntry] = []
     for line, row in rows:
@@ -406,19 +454,32 @@ def read_dsl(path: Path, rohs: RohsList) -> DslList:
             else:
                 cas.add(checked_cas(item, path=path, line=line))
         basis = row.get("basis", "")
-        if basis not in {"homogeneous_material", "article"}:
-            raise SubstanceListError(f"basis {basis!r} is not homogeneous_material or article",
+        if basis not in DSL_BASES:
+            raise SubstanceListError(f"basis {basis!r} is not one of {', '.join(DSL_BASES)}",
                                      path=path, line=line, field="basis")
         try:
             threshold = float(row.get("threshold_ppm", ""))
         except ValueError as exc:
             raise SubstanceListError("threshold_ppm is not a number", path=path, line=line,
                                      field="threshold_ppm") from exc
+        if threshold < 0:
+            raise SubstanceListError("threshold_ppm is negative", path=path, line=line,
+                                     field="threshold_ppm")
+        applies = row.get("applies_to") or None
+        try:
+            pattern = re.compile(applies, re.IGNORECASE) if applies else None
+        except re.error as exc:
+            raise SubstanceListError(f"applies_to is not a regular expression: {exc}",
+                                     path=path, line=line, field="applies_to") from exc
         entries.append(DslEntry(id=row.get("id") or None, name=row.get("name", ""),
                                 cas=frozenset(cas), threshold_ppm=threshold, basis=basis,
                                 reportable_application=row.get("reportable_application") or None,
                                 regulatory_basis=row.get("regulatory_basis") or None,
-                                source=row.get("source") or None))
+                                source=row.get("source") or None,
+                                threshold=row.get("threshold") or None,
+                                kind=row.get("kind") or None,
+                                threshold_source=row.get("threshold_source") or None,
+                                applies_to=pattern))
     return DslList(version=meta.get("list_version"),
                    date=_date(meta.get("list_date"), path=path, field="list_date"),
                    entries=tuple(entries), meta=meta, path=str(path))

@@ -210,9 +210,12 @@ def _notes(result: ComplianceResult, lists: SubstanceLists, on: date) -> list[st
                      f"entries, status {lists.svhc.list_date}); load the full ECHA list with "
                      f"`gscdm data update-svhc FILE`")
     if not lists.dsl.complete:
-        notes.append(f"IEC 62474 DSL is partial ({len(lists.dsl.entries)} verified entries of "
-                     f"version {lists.dsl.version}): declarable substances outside them are not "
-                     "screened; see the coverage line of the list file")
+        kinds = ", ".join(f"{n} {k.replace('_', '-')}"
+                          for k, n in sorted(lists.dsl.counts().items()))
+        notes.append(f"IEC 62474 DSL is partial ({len(lists.dsl.entries)} entries of version "
+                     f"{lists.dsl.version}: {kinds}): declarable substance groups outside them are "
+                     "not screened; see the coverage line of the list file, or load the IEC "
+                     "export with `gscdm data update-dsl FILE`")
     soon = sorted({(f.exemption, f.exemption_expires) for f in result.findings
                    if f.outcome == EXEMPT and f.exemption_expires
                    and (date.fromisoformat(f.exemption_expires) - on).days
@@ -461,6 +464,11 @@ class _Screener:
     def _dsl(self, part: PartRow, materials: list[_Material], out: _PartOutcome) -> None:
         dsl = self.lists.dsl
         for entry in dsl.entries:
+            if entry.applies_to is not None and not any(
+                    entry.applies_to.search(text or "") for text in (
+                        part.name, part.part_number,
+                        *(t for m in materials for t in (m.row.name, m.article)))):
+                continue  # reportable only in an application this part is not named as
             if entry.basis == "homogeneous_material":
                 for mat in materials:
                     members = [s for s in mat.substances if s.cas in entry.cas]
@@ -470,6 +478,8 @@ class _Screener:
                                                               mat.row.mass_g, HOMOGENEOUS,
                                                               mat.row.name, mat.article))
                 continue
+            # article basis; a product-basis entry is screened per part too (the part's mass is
+            # at most the product's, so this can over-state, never hide, a declarable amount)
             for article, mats, article_mass in self._articles(part, materials):
                 members = [s for mat in mats for s in mat.substances if s.cas in entry.cas]
                 if not members or not article_mass or any(s.mass_g is None for s in members):
@@ -487,6 +497,16 @@ class _Screener:
                      mass: float | None, reference: float | None, basis: str,
                      material: str | None, article: str | None) -> Finding:
         substance, cas = self._names(members)
+        notes = []
+        if entry.intentionally_added:
+            notes.append("reporting threshold: intentionally added (any amount)")
+        if entry.basis == "product":
+            notes.append("product-basis threshold compared with the part (conservative)")
+        if entry.kind == "svhc_derived":
+            notes.append("entry derived from the REACH Candidate List (0.1 mass% of article); "
+                         "IEC may have screened this SVHC out of the DSL")
+        if entry.applies_to is not None:
+            notes.append(f"reportable application: {entry.reportable_application}")
         return Finding(
             part_number=part.part_number, material=material, substance=substance, cas=cas,
             concentration_ppm=ppm, limit_ppm=entry.threshold_ppm, regulation=IEC_62474,
@@ -494,7 +514,11 @@ class _Screener:
             reference_mass_g=reference, group=entry.name, article=article,
             list_entry={"list": "IEC 62474 DSL", "version": self.lists.dsl.version,
                         "id": entry.id, "reportable_application": entry.reportable_application,
-                        "regulatory_basis": entry.regulatory_basis})
+                        "regulatory_basis": entry.regulatory_basis,
+                        "threshold": entry.threshold, "threshold_basis": entry.basis,
+                        "kind": entry.kind, "threshold_source": entry.threshold_source,
+                        "source": entry.source},
+            note="; ".join(notes) or None)
 
     # -- China RoHS --------------------------------------------------------------------------
 

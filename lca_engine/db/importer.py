@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -97,25 +97,55 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 # -- dialect helpers -------------------------------------------------------------------------
 
+_INSERT_IGNORE: dict[tuple[str, str], Any] = {}
+
+
 def _insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                    conflict_columns: list[str]) -> None:
-    """``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL."""
+    """``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL.
+
+    The statement is built once per dialect and table: building it again for every file cost
+    more than the insert itself on small declarations (SQLAlchemy caches the compiled form by
+    statement identity, not by shape)."""
     if not rows:
         return
     dialect = conn.dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(
-            index_elements=conflict_columns)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    else:  # pragma: no cover - only the two supported databases reach here
-        raise NotImplementedError(f"database dialect {dialect!r} is not supported")
+    statement = _INSERT_IGNORE.get((dialect, table.name))
+    if statement is None:
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).on_conflict_do_nothing(
+                index_elements=conflict_columns)
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).on_conflict_do_nothing(
+                index_elements=conflict_columns)
+        else:  # pragma: no cover - only the two supported databases reach here
+            raise NotImplementedError(f"database dialect {dialect!r} is not supported")
+        _INSERT_IGNORE[(dialect, table.name)] = statement
     conn.execute(statement, list(rows))
 
 
-def _insert_returning_id(conn: Connection, model: type[m.Base], row: dict[str, Any]) -> int:
+def _returning_id(model: type[m.Base]) -> Any:
     table = model.__table__
-    return int(conn.execute(table.insert().returning(table.c.id), row).scalar_one())
+    return table.insert().returning(table.c.id)
+
+
+# Statements of the per-file write path, built once (see _insert_ignore).
+_INSERT_DECLARATION = _returning_id(m.Declaration)
+_INSERT_PART_VERSION = _returning_id(m.PartVersion)
+_INSERT_MATERIALS = m.HomogeneousMaterial.__table__.insert().returning(
+    m.HomogeneousMaterial.__table__.c.id, sort_by_parameter_order=True)
+_INSERT_MATERIAL_SUBSTANCES = m.MaterialSubstance.__table__.insert()
+_INSERT_FLAGS = m.QualityFlag.__table__.insert()
+_SUPPLIER_BY_NAME = select(m.Supplier.id).where(m.Supplier.name == bindparam("name"))
+_LOCK_PART = select(m.Part.id, m.Part.current_version_id).where(
+    m.Part.part_number == bindparam("part_number")).with_for_update()
+_CURRENT_DATE = select(m.Declaration.declaration_date).join(m.PartVersion).where(
+    m.PartVersion.id == bindparam("version_id"))
+_SET_CURRENT = update(m.Part).where(m.Part.id == bindparam("part_id")).values(
+    current_version_id=bindparam("new_version_id"))
+_SET_SUPERSEDED = update(m.PartVersion).where(m.PartVersion.id == bindparam("version_id")).values(
+    superseded_by_id=bindparam("by_id"))
+_DECLARATION_BY_SHA = select(m.Declaration.id).where(m.Declaration.sha256 == bindparam("sha256"))
 
 
 def _exemptions(items: Iterable[Any]) -> list[dict[str, str | None]]:
@@ -143,7 +173,7 @@ def _supplier_id(conn: Connection, declaration: ParsedDeclaration) -> int | None
         "contact_name": party.contact_name, "contact_email": party.contact_email,
         "contact_phone": party.contact_phone,
     }], ["name"])
-    return conn.execute(select(m.Supplier.id).where(m.Supplier.name == party.company)).scalar()
+    return conn.execute(_SUPPLIER_BY_NAME, {"name": party.company}).scalar()
 
 
 def _is_newer(new_date: date | None, current_date: date | None) -> bool:
@@ -164,7 +194,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
     outcome = FileOutcome(path=declaration.source_path, status="imported",
                           format=declaration.format)
     now = datetime.now(UTC)
-    declaration_id = _insert_returning_id(conn, m.Declaration, {
+    declaration_id = conn.execute(_INSERT_DECLARATION, {
         "sha256": declaration.sha256,
         "file_name": declaration.source_path,
         "file_size": file_size,
@@ -177,7 +207,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
         "lenient": lenient,
         "regulatory_lists": declaration.regulatory_lists,
         "extra": declaration.extra,
-    })
+    }).scalar_one()
     part_table = m.Part.__table__
     _insert_ignore(conn, part_table,
                    [{"part_number": p.part_number} for p in declaration.parts], ["part_number"])
@@ -185,10 +215,9 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
     substance_rows: list[dict[str, Any]] = []
 
     for part in declaration.parts:
-        locked = select(m.Part.id, m.Part.current_version_id).where(
-            m.Part.part_number == part.part_number).with_for_update()
-        part_id, current_version_id = conn.execute(locked).one()
-        version_id = _insert_returning_id(conn, m.PartVersion, {
+        part_id, current_version_id = conn.execute(
+            _LOCK_PART, {"part_number": part.part_number}).one()
+        version_id = conn.execute(_INSERT_PART_VERSION, {
             "part_id": part_id,
             "declaration_id": declaration_id,
             "name": part.name,
@@ -199,24 +228,20 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
             "declared_mass_value": part.declared_mass.value if part.declared_mass else None,
             "declared_mass_unit": part.declared_mass.unit if part.declared_mass else None,
             "source_line": part.line,
-        })
+        }).scalar_one()
         current_date = None
         if current_version_id is not None:
             current_date = conn.execute(
-                select(m.Declaration.declaration_date).join(m.PartVersion).where(
-                    m.PartVersion.id == current_version_id)).scalar()
+                _CURRENT_DATE, {"version_id": current_version_id}).scalar()
         if current_version_id is None or _is_newer(declaration.declaration_date, current_date):
-            conn.execute(update(m.Part).where(m.Part.id == part_id)
-                            .values(current_version_id=version_id))
+            conn.execute(_SET_CURRENT, {"part_id": part_id, "new_version_id": version_id})
             if current_version_id is not None:
-                conn.execute(update(m.PartVersion)
-                                .where(m.PartVersion.id == current_version_id)
-                                .values(superseded_by_id=version_id))
+                conn.execute(_SET_SUPERSEDED,
+                             {"version_id": current_version_id, "by_id": version_id})
                 outcome.superseded.append(part.part_number)
         else:
             # An older declaration imported late: kept as history, superseded by the current one.
-            conn.execute(update(m.PartVersion).where(m.PartVersion.id == version_id)
-                            .values(superseded_by_id=current_version_id))
+            conn.execute(_SET_SUPERSEDED, {"version_id": version_id, "by_id": current_version_id})
 
         material_rows = [{
             "part_version_id": version_id,
@@ -236,10 +261,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
         } for position, material in enumerate(part.materials)]
         material_ids: list[int] = []
         if material_rows:
-            table = m.HomogeneousMaterial.__table__
-            material_ids = list(conn.execute(
-                table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                material_rows).scalars())
+            material_ids = list(conn.execute(_INSERT_MATERIALS, material_rows).scalars())
         for material_id, material in zip(material_ids, part.materials, strict=True):
             for substance in material.substances:
                 if substance.cas:
@@ -265,10 +287,10 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
                    [{"cas": cas, "name": name} for cas, name in substance_catalogue.items()],
                    ["cas"])
     if substance_rows:
-        conn.execute(m.MaterialSubstance.__table__.insert(), substance_rows)
+        conn.execute(_INSERT_MATERIAL_SUBSTANCES, substance_rows)
     flag_rows = _flag_rows(declaration.flags, declaration_id=declaration_id)
     if flag_rows:
-        conn.execute(m.QualityFlag.__table__.insert(), flag_rows)
+        conn.execute(_INSERT_FLAGS, flag_rows)
     outcome.substances = len(substance_rows)
     outcome.flags = len(flag_rows)
     return outcome
@@ -287,8 +309,7 @@ def import_declaration(sessions: sessionmaker[Session], path: Path, *,
     try:
         facts = file_facts(path)
         with sessions() as session:
-            known = session.scalar(select(m.Declaration.id)
-                                   .where(m.Declaration.sha256 == facts.sha256))
+            known = session.scalar(_DECLARATION_BY_SHA, {"sha256": facts.sha256})
             if known is not None:
                 return FileOutcome(path=spath, status="unchanged",
                                    parts=_declared_parts(session, facts.sha256))

@@ -139,17 +139,25 @@ class ProductView:
     name: str | None
     bom_file: str
     tree: list[BomNode]
-    materials: list[MaterialView]
     flags: list[FlagView]
     #: each declared part's own materials (current declaration), by part number
     part_materials: dict[str, list[MaterialView]] = field(default_factory=dict)
     #: each declared part's declaration file and SHA-256, for provenance
     declarations: dict[str, tuple[str, str]] = field(default_factory=dict)
     bom_sha256: str = ""
+    _materials: list[MaterialView] | None = field(default=None, repr=False, compare=False)
 
     @property
     def mass_g(self) -> float:
         return sum(n.quantity * (n.unit_mass_g or 0.0) for n in self.tree)
+
+    @property
+    def materials(self) -> list[MaterialView]:
+        """The whole product's materials (each part's × units per product, merged), built on
+        first use: `show` needs them, a footprint does not (it works part by part)."""
+        if self._materials is None:
+            self._materials = _aggregate_materials(self.nodes, self.part_materials)
+        return self._materials
 
     @property
     def nodes(self) -> list[BomNode]:
@@ -326,16 +334,13 @@ def _scaled(view: MaterialView, factor: float) -> MaterialView:
 
 
 def _aggregate_materials(nodes: list[BomNode],
-                         compositions: dict[str, _Composition]) -> list[MaterialView]:
+                         part_materials: dict[str, list[MaterialView]]) -> list[MaterialView]:
     """Materials of the whole product: each part's materials × units per product, merged."""
     merged: dict[tuple[str, str | None, str | None, float], MaterialView] = {}
     substance_index: dict[tuple[str, str | None, str | None, float],
                           dict[tuple[str, str | None], SubstanceView]] = defaultdict(dict)
     for node in nodes:
-        composition = compositions.get(node.part_number)
-        if composition is None:
-            continue
-        for material in composition.materials:
+        for material in part_materials.get(node.part_number, ()):
             view = _scaled(material, node.total_quantity)
             key = (view.name, view.group, view.recycled_kind, view.recycled_share)
             target = merged.get(key)
@@ -392,13 +397,11 @@ def product_view(session: Session, product_number: str) -> ProductView | None:
         return node
 
     tree = [build(line, 1.0) for line in children.get(None, [])]
-    nodes = [n for top in tree for n in top.walk()]
     declaration_ids = {c.declaration_id for c in compositions.values()}
     flags = _flags(session, (m.QualityFlag.product_id == product.id)
                    | m.QualityFlag.declaration_id.in_(declaration_ids))
     return ProductView(product_number=product.product_number, name=product.name,
-                       bom_file=product.bom_file, tree=tree,
-                       materials=_aggregate_materials(nodes, compositions), flags=flags,
+                       bom_file=product.bom_file, tree=tree, flags=flags,
                        part_materials={pn: c.materials for pn, c in compositions.items()},
                        declarations={pn: (c.file_name, c.sha256)
                                      for pn, c in compositions.items()},
