@@ -445,14 +445,26 @@ def _import_parallel(url: str, files: list[Path], lenient: bool, workers: int
     transaction in its worker, so a killed worker loses only its file in flight, and two workers
     given the same file store it once (the SHA-256 is unique; the loser reports 'unchanged')."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     context = multiprocessing.get_context("spawn")  # no inherited engines, locks or threads
+    # A bounded window of files in flight: submitting all of a 200,000-file catalogue at once
+    # kept 200,000 futures alive and doubled the importing process's memory.
+    window = workers * 32
+    pending: set[Future[FileOutcome]] = set()
+    queue = iter(files)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
                              initargs=(url, lenient)) as pool:
-        futures = [pool.submit(_worker_import, str(path)) for path in files]
-        for future in as_completed(futures):
-            yield future.result()
+        while True:
+            for path in queue:
+                pending.add(pool.submit(_worker_import, str(path)))
+                if len(pending) >= window:
+                    break
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
 
 
 def import_paths(sessions: sessionmaker[Session], paths: Iterable[str | Path], *,
