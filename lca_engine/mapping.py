@@ -32,7 +32,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import Field
+
+from .input_schema import InputSchemaError, StrictModel, read_yaml_mapping, validate
 
 RULES_FILE = Path(__file__).with_name("data") / "mapping" / "material_rules.yaml"
 OVERRIDES_FILENAME = "mapping_overrides.yaml"
@@ -211,14 +213,62 @@ def _rule(raw: dict[str, Any], where: str, *, nested: bool = False) -> Rule:
     )
 
 
+# -- the schema of a rules file (the shipped rules and <home>/mapping_overrides.yaml) ----------
+# To add a rule key: a field on RuleSpec (and AlsoSpec if an ``also`` flow may use it), then
+# read it in ``_rule``.
+
+class ConditionSpec(StrictModel):
+    """One ``match`` condition; all given fields must hold."""
+
+    group: str | None = None
+    name: str | None = None
+    not_name: str | None = None
+    material_class: str | None = Field(default=None, alias="class")
+    cas: list[str] | None = None
+    category: list[str] | None = None
+
+
+class AlsoSpec(StrictModel):
+    """A further flow of a rule (``also:``), on its own basis and dataset."""
+
+    basis: str
+    dataset: str | None = None
+    params: dict[str, float] | None = None
+    recycled: str | dict[str, str] | None = None
+    proxy: bool | None = None
+    gsd: float | None = None
+    source: str | None = None
+
+
+class RuleSpec(StrictModel):
+    id: str
+    match: ConditionSpec | list[ConditionSpec]
+    basis: str
+    reason: str
+    dataset: str | None = None
+    recycled: str | dict[str, str] | None = None
+    params: dict[str, float] | None = None
+    proxy: bool | None = None
+    gsd: float | None = None
+    source: str | None = None
+    also: list[AlsoSpec] | None = None
+
+
+class RulesFile(StrictModel):
+    version: str | None = None
+    rules: list[RuleSpec] = Field(default_factory=list)
+    substance_datasets: dict[str, str] | None = None
+    constants: dict[str, float] | None = None
+
+
 def _read(path: Path) -> dict[str, Any]:
+    """A rules file checked against ``RulesFile``: unknown keys (a rule's ``datset``, a
+    condition's ``nmae``) are errors naming the file, line, key path and nearest valid key."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            content = yaml.safe_load(handle) or {}
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(content, dict) or not isinstance(content.get("rules", []), list):
-        raise MappingError(f"{path}: expected a mapping with a 'rules' list")
+        content, text = read_yaml_mapping(path, "mapping rules")
+        validate(RulesFile, content, str(path), text)
+    except InputSchemaError as exc:
+        raise MappingError(str(exc)) from None
     return content
 
 

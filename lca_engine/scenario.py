@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .input_schema import InputSchemaError, read_yaml_mapping, validate
+from .scenario_schema import ScenarioLayer
 
 DEFAULTS_FILE = Path(__file__).with_name("data") / "scenarios" / "defaults.yaml"
 PRODUCT_SCENARIO_FILENAME = "scenario.yaml"
@@ -139,6 +140,13 @@ class Scenario:
         data["use_kwh"] = self.use_kwh
         return data
 
+    def allocation_parameters(self) -> dict[str, Any] | None:
+        """The CFF parameters in use (``None`` under cut-off), as JSON values."""
+        if self.allocation != "cff" or self.cff is None:
+            return None
+        return {"A": dict(self.cff.A), "R2": dict(self.cff.R2), "qsin_qp": self.cff.qsin_qp,
+                "qsout_qp": self.cff.qsout_qp}
+
     def with_overrides(self, override: dict[str, Any], source: str) -> Scenario:
         """This scenario with ``override`` merged on top (what a variant's scenario change does)."""
         return build_scenario(*self.layers, override, sources=(*self.sources, source))
@@ -157,21 +165,28 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 @cache
 def _defaults() -> dict[str, Any]:
-    with DEFAULTS_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    # the shipped defaults are a layer like any other: a misspelt key there is an engine bug
+    content = read_scenario_file(DEFAULTS_FILE)
+    return content
 
 
 def read_scenario_file(path: Path) -> dict[str, Any]:
+    """A scenario layer from ``path``, checked against ``ScenarioLayer`` (unknown keys are
+    errors naming the file, the line, the key and the nearest valid key)."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            content = yaml.safe_load(handle) or {}
-    except OSError as exc:
-        raise ScenarioError(f"{path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(content, dict):
-        raise ScenarioError(f"{path}: a scenario is a mapping of keys to values")
+        content, text = read_yaml_mapping(path, "scenario")
+        validate(ScenarioLayer, content, str(path), text)
+    except InputSchemaError as exc:
+        raise ScenarioError(str(exc)) from None
     return content
+
+
+def check_layer(layer: Any, source: str) -> None:
+    """Refuse a scenario layer (a mapping of keys) that does not fit ``ScenarioLayer``."""
+    try:
+        validate(ScenarioLayer, layer, source)
+    except InputSchemaError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def _number(raw: dict[str, Any], path: str, low: float, high: float, where: str) -> float:
@@ -192,7 +207,8 @@ def _number(raw: dict[str, Any], path: str, low: float, high: float, where: str)
 def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Scenario:
     """Validate the merge of the defaults and ``layers`` (later layers win)."""
     raw = _defaults()
-    for layer in layers:
+    for index, layer in enumerate(layers):
+        check_layer(layer, sources[index] if index < len(sources) else f"layer {index + 1}")
         raw = deep_merge(raw, layer)
     where = " + ".join(("defaults", *sources)) if sources else "defaults"
     use, factory, eol = raw.get("use", {}), raw.get("factory", {}), raw.get("end_of_life", {})

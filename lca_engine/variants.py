@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from .input_schema import InputSchemaError, read_yaml_mapping, validate
 from .mapping import MaterialInput, RuleSet
 from .product_model import STAGES, Design, PartDesign, ProductModel, build_model
 from .scenario import ScenarioError
+from .variant_schema import ChangeSpec, VariantFile
 
 VARIANT_KINDS = ("PIC", "PCC", "CL-PCC", "OBP", "recycled-metal", "bio-based")
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -278,14 +279,25 @@ def _substitute(value: Any, params: dict[str, Any], where: str) -> Any:
 
 
 def parse_variant(content: dict[str, Any], source: str,
-                  params: dict[str, Any] | None = None) -> Variant:
+                  params: dict[str, Any] | None = None, text: str | None = None) -> Variant:
+    """A variant from its parsed YAML ``content``; ``text`` (the file's YAML) adds line numbers
+    to schema errors. Unknown keys anywhere are refused (``variant_schema``)."""
     if not isinstance(content, dict) or not isinstance(content.get("changes"), list):
         raise VariantError(f"{source}: a variant is a mapping with a 'changes' list")
+    try:
+        validate(VariantFile, content, source, text)
+    except InputSchemaError as exc:
+        raise VariantError(str(exc)) from None
     values = {**(content.get("params") or {}), **(params or {})}
     changes = []
     for index, raw in enumerate(content["changes"]):
         where = f"{source}: changes[{index}]"
-        changes.append(_change(_substitute(raw, values, where), where))
+        change = _substitute(raw, values, where)
+        try:
+            validate(ChangeSpec, change, source, text, prefix=("changes", index))
+        except InputSchemaError as exc:
+            raise VariantError(str(exc)) from None
+        changes.append(_change(change, where))
     name = str(content.get("name") or Path(source).stem)
     return Variant(name=name, description=str(content.get("description", "")).strip(),
                    changes=tuple(changes), source=source, params=values)
@@ -293,12 +305,10 @@ def parse_variant(content: dict[str, Any], source: str,
 
 def load_variant(path: Path, params: dict[str, Any] | None = None) -> Variant:
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VariantError(f"{path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise VariantError(f"{path}: not valid YAML: {exc}") from None
-    return parse_variant(content, str(path), params)
+        content, text = read_yaml_mapping(path, "variant")
+    except InputSchemaError as exc:
+        raise VariantError(str(exc)) from None
+    return parse_variant(content, str(path), params, text)
 
 
 # -- fast evaluation -------------------------------------------------------------------------
@@ -400,10 +410,15 @@ class VariantResult:
     lifetime_years: float = 1.0
     probability_lower: float | None = None
     delta_percentiles: dict[str, float] | None = None
+    #: the allocation of recycled content this variant was computed with (a scenario change
+    #: may switch it) and its CFF parameters (None under cut-off)
+    allocation: str = "cut-off"
+    allocation_parameters: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "name": self.name, "source": self.source, "total_kg_co2e": self.total_kg_co2e,
+            "allocation": self.allocation, "allocation_parameters": self.allocation_parameters,
             "lifetime_years": self.lifetime_years,
             "kg_co2e_per_year": self.total_kg_co2e / self.lifetime_years,
             "delta_kg_co2e": self.delta_kg_co2e, "delta_pct": self.delta_pct,
@@ -427,12 +442,16 @@ class Comparison:
     iterations: int = 0
     seed: int | None = None
     notes: list[str] = field(default_factory=list)
+    #: the baseline's allocation (cut-off or cff) and its CFF parameters (None under cut-off)
+    allocation: str = "cut-off"
+    allocation_parameters: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "product": self.product,
             "method": self.method,
-            "allocation": "cut-off",
+            "allocation": self.allocation,
+            "allocation_parameters": self.allocation_parameters,
             "baseline": {"total_kg_co2e": self.baseline_total, "by_stage": self.baseline_by_stage,
                          "lifetime_years": self.baseline_lifetime_years,
                          "kg_co2e_per_year": self.baseline_total / self.baseline_lifetime_years},
@@ -480,7 +499,9 @@ def compare_variants(baseline: Design, variants: Sequence[Variant], rules: RuleS
             delta_kg_co2e=total - base_total,
             delta_pct=(total - base_total) / base_total if base_total else 0.0,
             by_stage_delta={s: scores[s] - base[s] for s in STAGES}, changes=ranked,
-            mass_g=model.mass_g, lifetime_years=design.scenario.lifetime_years))
+            mass_g=model.mass_g, lifetime_years=design.scenario.lifetime_years,
+            allocation=design.scenario.allocation,
+            allocation_parameters=design.scenario.allocation_parameters()))
         designs[variant.name] = design
     return base, results, designs
 

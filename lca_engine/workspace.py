@@ -153,7 +153,9 @@ class Workspace:
         comparison = Comparison(product=product_number, baseline_total=sum(base.values()),
                                 baseline_by_stage=base, variants=results,
                                 method=" / ".join(method), seconds=0.0,
-                                baseline_lifetime_years=baseline.scenario.lifetime_years)
+                                baseline_lifetime_years=baseline.scenario.lifetime_years,
+                                allocation=baseline.scenario.allocation,
+                                allocation_parameters=baseline.scenario.allocation_parameters())
         if iterations:
             models = {"baseline": model}
             for result in results:

@@ -123,7 +123,9 @@ def load_info(*paths: Path | None) -> StudyInfo:
     for path in paths:
         if path is None:
             continue
-        raw = read_yaml(path, "organisation and study details")
+        from .input_schemas import InfoFile, read_checked
+
+        raw = read_checked(path, "organisation and study details", InfoFile)
         where = str(path)
         org = raw.get("organisation") or {}
         product = raw.get("product") or {}

@@ -18,8 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .common import _date_text, gather, load_info, read_yaml, report_header, stage_table
+from .common import _date_text, gather, load_info, report_header, stage_table
 from .i18n import Translator
+from .input_schemas import PlanFile, read_checked
 from .model import LedgerEntry, Report, ReportError, ReportRequest, ReportUsageError, Sheet
 from .offsets import KNOWN_REGISTRIES, load_credits, overlaps, used_elsewhere
 
@@ -97,7 +98,7 @@ def _number(value: Any, where: str) -> float:
 
 def load_plan(path: Path) -> NeutralityPlan:
     """The declaration, commitment, baseline, reduction measures and targets (one YAML)."""
-    raw = read_yaml(Path(path), "carbon-neutrality plan")
+    raw = read_checked(Path(path), "carbon-neutrality plan", PlanFile, code="plan-rejected")
     where = str(path)
     decl = _need(raw, "declaration", where)
     commitment = _need(raw, "commitment", where)

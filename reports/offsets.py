@@ -162,8 +162,10 @@ def load_credits(path: Path, today: date) -> list[Credit]:
     rows: list[tuple[str, dict[str, Any]]] = []
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:
-            content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            items = content.get("credits") if isinstance(content, dict) else None
+            from .input_schemas import CreditsFile, read_checked
+
+            content = read_checked(path, "credits file", CreditsFile, code="credit-rejected")
+            items = content.get("credits")
             if not isinstance(items, list):
                 raise ReportError(f"{path}: expected a 'credits:' list", code="credit-rejected")
             for index, item in enumerate(items):

@@ -188,7 +188,7 @@ def test_home_override_rules_come_first(tmp_path: Path) -> None:
     ("rules:\n  - id: a\n    match: {group: x}\n    basis: volume\n    dataset: d\n    reason: r\n",
      "unknown basis"),
     ("rules:\n  - id: a\n    match: {colour: x}\n    basis: mass\n    dataset: d\n    reason: r\n",
-     "unknown match field"),
+     r"overrides.yaml:3: unknown key 'rules\[0\]\.match\.colour' \(valid keys here: cas, "),
     ("rules:\n  - id: a\n    match: {group: x}\n    basis: mass\n    reason: r\n",
      "needs a dataset"),
     ("rules: [unclosed\n", "not valid YAML"),

@@ -210,7 +210,8 @@ def test_variant_never_changes_the_stored_baseline(workspace, baseline) -> None:
      "outside 0–100 %"),
     ("changes:\n  - recycled: {select: {part: NB14-BAT-01}, kind: upcycled, share: 0.3}\n",
      "kind 'upcycled'"),
-    ("changes:\n  - paint: {select: {part: NB14-BAT-01}}\n", "unknown change"),
+    ("changes:\n  - paint: {select: {part: NB14-BAT-01}}\n",
+     r"bad.yaml:2: unknown key 'changes\[0\]\.paint' \(valid keys here: recycled, remove, "),
     ("changes:\n  - scenario: {factory: {pv_share: 2}}\n", "pv_share"),
 ])
 def test_bad_variants_are_refused_with_the_change_named(workspace, tmp_path: Path, text: str,
