@@ -29,6 +29,7 @@ import hashlib
 import os
 import warnings
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +37,7 @@ import pandas as pd
 from .errors import FmdError
 from .model import BomLine, BomProduct, BomTable, RecycledContent
 from .recycled import parse_kind
-from .units import UnitError, parse_number, to_grams
+from .units import DECIMAL_SEPARATORS, UnitError, parse_number, to_grams
 
 _REQUIRED = ("product_number", "part_number", "quantity")
 _ALIASES = {
@@ -153,9 +154,17 @@ def _cell(row: pd.Series, column: str) -> str | None:
     return _text(row[column]) or None
 
 
-def read_bom(path: str | Path) -> BomTable:
-    """Read and check a BoM table; raises ``FmdError`` naming file, line and column."""
+def read_bom(path: str | Path, decimal: str = "auto") -> BomTable:
+    """Read and check a BoM table; raises ``FmdError`` naming file, line and column.
+
+    ``decimal`` is the table's decimal separator (``units.DECIMAL_SEPARATORS``): with "auto"
+    a number such as "1,500" or "1.500" in a CSV is refused as ambiguous. In a workbook the
+    cells typed as numbers are unambiguous, so a point is always a decimal point there."""
     path = Path(path)
+    if decimal not in DECIMAL_SEPARATORS:
+        raise ValueError(f"decimal separator {decimal!r}: use one of "
+                         f"{', '.join(DECIMAL_SEPARATORS)}")
+    numbers = _NumberFormat(decimal, point_is_decimal=path.suffix.lower() in {".xlsx", ".xlsm"})
     spath = str(path)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -169,7 +178,7 @@ def read_bom(path: str | Path) -> BomTable:
         line = int(index) + _HEADER_LINE + 1  # type: ignore[call-overload]
         if all(not _text(v) for v in row.values):
             continue  # blank spacer rows are common in hand-edited sheets
-        product_number, bom_line = _read_line(row, line, spath)
+        product_number, bom_line = _read_line(row, line, spath, numbers)
         product = products.get(product_number)
         if product is None:
             product = BomProduct(product_number=product_number,
@@ -190,7 +199,17 @@ def read_bom(path: str | Path) -> BomTable:
                     products=list(products.values()))
 
 
-def _read_line(row: pd.Series, line: int, path: str) -> tuple[str, BomLine]:
+@dataclass(frozen=True, slots=True)
+class _NumberFormat:
+    decimal: str
+    point_is_decimal: bool
+
+    def parse(self, text: str | None) -> float:
+        return parse_number(text, self.decimal, point_is_decimal=self.point_is_decimal)
+
+
+def _read_line(row: pd.Series, line: int, path: str,
+               numbers: _NumberFormat = _NumberFormat("auto", False)) -> tuple[str, BomLine]:
     """One table row as (product number, ``BomLine``); raises ``FmdError`` naming the cell."""
 
     def fail(message: str, column: str) -> FmdError:
@@ -204,7 +223,7 @@ def _read_line(row: pd.Series, line: int, path: str) -> tuple[str, BomLine]:
     if part_number is None:
         raise fail("part_number is blank", "part_number")
     try:
-        quantity = parse_number(_cell(row, "quantity"))
+        quantity = numbers.parse(_cell(row, "quantity"))
     except UnitError as exc:
         raise fail(f"quantity: {exc}", "quantity") from None
     if quantity <= 0:
@@ -217,7 +236,7 @@ def _read_line(row: pd.Series, line: int, path: str) -> tuple[str, BomLine]:
         unit = _cell(row, "mass_unit") or "g"
     if raw_mass is not None:
         try:
-            mass_g = to_grams(parse_number(raw_mass), unit)
+            mass_g = to_grams(numbers.parse(raw_mass), unit)
         except UnitError as exc:
             raise fail(f"{mass_column}: {exc}", mass_column) from None
         if mass_g < 0:
@@ -230,7 +249,7 @@ def _read_line(row: pd.Series, line: int, path: str) -> tuple[str, BomLine]:
             column = "recycled_share" if kind_text else "recycled_kind"
             raise fail("recycled_kind and recycled_share must be given together", column)
         try:
-            share = parse_number(share_text.rstrip("% ")) / 100.0
+            share = numbers.parse(share_text.rstrip("% ")) / 100.0
         except UnitError as exc:
             raise fail(f"recycled_share: {exc}", "recycled_share") from None
         if not 0.0 <= share <= 1.0:

@@ -100,6 +100,7 @@ from .recycled import _METAL_WORDS, parse_recycled_text
 from .units import UnitError, is_mass_unit, parse_number, to_fraction, to_grams
 from .validation import DEFAULT_POLICY, ValidationPolicy, validate
 from .xmlsafe import attr, file_facts, iterparse, local_name
+from .xmlsafe import drop_consumed as _drop
 
 FORMAT = "IEC 62474"
 NAMESPACE = "http://std.iec.ch/iec62474"
@@ -255,7 +256,8 @@ class _Reader:
             unit = attr(el, "unitOfMeasure") or attr(el, "UOM") or attr(el, "unit")
             value_field = f"{field}@mass"
         try:
-            value = parse_number(raw_value)
+            value = parse_number(raw_value, self.policy.decimal_separator,
+                                 point_is_decimal=True)
         except UnitError as exc:
             self.flag("invalid-number", str(exc), el, value_field, part=part, material=material)
             return None
@@ -364,7 +366,8 @@ class _Reader:
         units = 1.0
         if raw is not None:
             try:
-                units = parse_number(raw)
+                units = parse_number(raw, self.policy.decimal_separator,
+                                     point_is_decimal=True)
                 if units <= 0:
                     raise UnitError(f"numberOfUnits {raw!r} is not positive")
             except UnitError as exc:
@@ -810,7 +813,8 @@ class _Reader:
             qid = _child(query, "QueryID")
             number = attr(query, "numberResponse")
             try:
-                number_value = parse_number(number) if number is not None else None
+                number_value = parse_number(number, self.policy.decimal_separator,
+                                            point_is_decimal=True) if number is not None else None
             except UnitError:
                 number_value = None
             self.queries.append({
@@ -840,15 +844,6 @@ class _Reader:
             for material in part.materials:
                 if material.material_group is None and material.material_class:
                     material.material_group = self.class_names.get(material.material_class)
-
-
-def _drop(el: etree._Element) -> None:
-    """Free a consumed element and its already-consumed preceding siblings."""
-    el.clear(keep_tail=False)
-    parent = el.getparent()
-    if parent is not None:
-        while el.getprevious() is not None:
-            del parent[0]
 
 
 def parse_iec62474(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -> Declaration:

@@ -41,6 +41,7 @@ from .recycled import parse_kind, parse_recycled_text
 from .units import UnitError, is_mass_unit, parse_number, to_grams
 from .validation import DEFAULT_POLICY, ValidationPolicy, validate
 from .xmlsafe import attr, file_facts, iterparse, local_name
+from .xmlsafe import drop_consumed as _drop
 
 FORMAT = "IPC-1752A"
 NAMESPACE = "http://webstds.ipc.org/175x/2.0"
@@ -73,9 +74,10 @@ _STREAMED = ("MainDeclaration", "BusinessInfo", "Product", "SubProduct", "Produc
 class _Reader:
     """State of one streaming pass over a file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, decimal: str = "auto") -> None:
         self.path = path
         self.spath = str(path)
+        self.decimal = decimal  # the file's stated decimal separator (units.DECIMAL_SEPARATORS)
         self.flags: list[QualityFlag] = []
         self.parts: list[DeclaredPart] = []
         self.part_stack: list[tuple[str, DeclaredPart | None]] = []  # (element name, part)
@@ -111,7 +113,7 @@ class _Reader:
         raw_value = attr(el, "value")
         unit = attr(el, "UOM") or attr(el, "unitOfMeasure") or default_unit
         try:
-            value = parse_number(raw_value)
+            value = parse_number(raw_value, self.decimal, point_is_decimal=True)
         except UnitError as exc:
             self.flag("invalid-number", str(exc), el, f"{field}@value", part=part,
                       material=material)
@@ -351,7 +353,8 @@ class _Reader:
         share_text = attr(el, "share") or attr(el, "recycledContent")
         kind_text = attr(el, "kind") or attr(el, "recycledKind") or "PCC"
         try:
-            share = parse_number(share_text.rstrip("%") if share_text else share_text) / 100.0
+            share = parse_number(share_text.rstrip("%") if share_text else share_text,
+                                 self.decimal, point_is_decimal=True) / 100.0
             return RecycledContent(kind=parse_kind(kind_text), share=share, source="field")
         except (UnitError, ValueError) as exc:
             self.flag("invalid-recycled-content", str(exc), el, "RecycledContent", part=part,
@@ -387,7 +390,7 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
     """
     path = Path(path)
     facts = file_facts(path)
-    reader = _Reader(path)
+    reader = _Reader(path, policy.decimal_separator)
     root_seen = False
     for event, el in iterparse(path, tags=_STREAMED):
         name = local_name(el.tag)
@@ -409,11 +412,7 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
         # end events
         if name == "HomogeneousMaterial":
             reader.material(el)
-            el.clear(keep_tail=False)
-            parent = el.getparent()
-            if parent is not None:
-                while el.getprevious() is not None:
-                    del parent[0]
+            _drop(el)
         elif name == "ProductID" and reader.part_stack:
             reader.product_id(el)
         elif name in {"Product", _SUBPRODUCT}:

@@ -8,6 +8,7 @@ The declared value and unit are always kept beside the normalised figure (``Decl
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import pint
@@ -85,20 +86,84 @@ def is_concentration_unit(unit: str) -> bool:
     return _unit(unit).dimensionless
 
 
-def parse_number(text: str | None) -> float:
-    """Parse a declared number; accepts a decimal comma ("1,5") as some ERP exports write it."""
+#: How a file writes its numbers. "auto" (the default) reads what is unambiguous and refuses the
+#: rest: "1,5" is 1.5 (a decimal comma, as some ERP exports write it) and "1,500,000" is 1.5e6,
+#: but "1,500" is refused because 1.5 (decimal comma) and 1500 (thousands separator) are equally
+#: plausible. "point" states a decimal point (a comma may only group thousands: "1,500" = 1500);
+#: "comma" states a decimal comma (a point may only group thousands: "1.500" = 1500).
+DECIMAL_SEPARATORS = ("auto", "point", "comma")
+
+# digits grouped in threes by `sep`, the first group 1–3 digits and not a lone 0 ("0,500" is
+# never a thousands grouping)
+_GROUPED = {sep: re.compile(r"[+-]?(?:[1-9]\d{0,2})(?:" + re.escape(sep) + r"\d{3})+")
+            for sep in ",."}
+
+
+def _ambiguous(raw: str, sep: str) -> bool:
+    """One separator with exactly three digits after it, read either way: '1,500', '12.500'."""
+    return raw.count(sep) == 1 and bool(_GROUPED[sep].fullmatch(raw))
+
+
+def parse_number(text: str | None, decimal: str = "auto", *,
+                 point_is_decimal: bool = False) -> float:
+    """Parse a declared number under the file's stated ``decimal`` separator
+    (``DECIMAL_SEPARATORS``). ``point_is_decimal`` is for formats whose numbers are typed
+    (XML Schema decimals, spreadsheet number cells): a point there is always a decimal point.
+    An ambiguous number raises ``UnitError`` saying how to state the separator."""
+    if decimal not in DECIMAL_SEPARATORS:
+        raise ValueError(f"decimal separator {decimal!r}: use one of {DECIMAL_SEPARATORS}")
     if text is None or not str(text).strip():
         raise UnitError("value is missing")
-    raw = str(text).strip().replace("\u00a0", "").replace(" ", "")
-    if "," in raw and "." not in raw:
-        raw = raw.replace(",", ".")
+    raw = str(text).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    mantissa, exponent = raw, ""
+    found = re.fullmatch(r"(.*?\d)([eE][+-]?\d+)", raw)
+    if found:
+        mantissa, exponent = found.groups()
+    comma, point = "," in mantissa, "." in mantissa
+    if comma and point:
+        # both: the last one is the decimal separator and the other must group thousands
+        decimal_sep = "," if mantissa.rfind(",") > mantissa.rfind(".") else "."
+        group_sep = "." if decimal_sep == "," else ","
+        whole, _, fraction = mantissa.rpartition(decimal_sep)
+        stated = {"point": ".", "comma": ","}.get(decimal, decimal_sep)
+        if decimal_sep != stated or not _GROUPED[group_sep].fullmatch(whole) or \
+                not fraction.isdigit():
+            raise UnitError(f"value {text!r} is not a number (separators do not fit "
+                            f"{'a decimal ' + decimal if decimal != 'auto' else 'any locale'})")
+        mantissa = whole.replace(group_sep, "") + "." + fraction
+    elif comma:
+        if decimal == "point" or (decimal == "auto" and mantissa.count(",") > 1):
+            if not _GROUPED[","].fullmatch(mantissa):
+                raise UnitError(f"value {text!r} is not a number (with a decimal point, a "
+                                "comma may only separate groups of three digits)")
+            mantissa = mantissa.replace(",", "")
+        elif decimal == "auto" and _ambiguous(mantissa, ","):
+            raise UnitError(_ambiguity(text, ","))
+        else:
+            mantissa = mantissa.replace(",", ".")
+    elif point and not point_is_decimal:
+        if decimal == "comma" or (decimal == "auto" and mantissa.count(".") > 1):
+            if not _GROUPED["."].fullmatch(mantissa):
+                raise UnitError(f"value {text!r} is not a number (with a decimal comma, a "
+                                "point may only separate groups of three digits)")
+            mantissa = mantissa.replace(".", "")
+        elif decimal == "auto" and _ambiguous(mantissa, "."):
+            raise UnitError(_ambiguity(text, "."))
     try:
-        value = float(raw)
+        value = float(mantissa + exponent)
     except ValueError:
         raise UnitError(f"value {text!r} is not a number") from None
     if not math.isfinite(value):
         raise UnitError(f"value {text!r} is not a finite number")
     return value
+
+
+def _ambiguity(text: str, sep: str) -> str:
+    whole, _, fraction = str(text).strip().partition(sep)
+    name = "comma" if sep == "," else "point"
+    return (f"value {text!r} is ambiguous: {float(whole + '.' + fraction):g} with a decimal "
+            f"{name}, or {int(whole + fraction)} with a thousands separator; state the file's "
+            "decimal separator (gscdm import --decimal-separator comma|point)")
 
 
 def to_grams(value: float, unit: str) -> float:

@@ -29,6 +29,9 @@ class ValidationPolicy:
     relative_tolerance: float = 0.01  # 1 % of the declared (parent) mass
     absolute_tolerance_g: float = 1e-4  # 0.1 mg floor, for tiny parts rounded to 0.1 mg
     lenient: bool = False
+    #: how the files write numbers: "auto" refuses an ambiguous "1,500"; "point" or "comma"
+    #: states the decimal separator (``units.DECIMAL_SEPARATORS``, ``--decimal-separator``)
+    decimal_separator: str = "auto"
 
     def tolerance_g(self, declared_g: float) -> float:
         return max(self.relative_tolerance * abs(declared_g), self.absolute_tolerance_g)

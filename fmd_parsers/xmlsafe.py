@@ -143,3 +143,14 @@ def iterparse(
             raise FmdError(
                 f"malformed XML: {exc.msg}", path=spath, line=line, code="xml-malformed"
             ) from None
+
+
+def drop_consumed(el: etree._Element) -> None:
+    """Free a consumed element and its already-consumed preceding siblings, so the tree that
+    ``iterparse`` builds never holds more than the element being read (libxml2 memory, which
+    ``tracemalloc`` does not see; tests/test_streaming_memory.py measures it by peak RSS)."""
+    el.clear(keep_tail=False)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]

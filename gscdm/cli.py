@@ -153,10 +153,14 @@ def _error_kwargs(error: dict[str, object]) -> dict[str, Any]:
               help="Keep declarations that fail validation, with data-quality flags.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes that parse and store files in parallel.")
+@click.option("--decimal-separator", type=click.Choice(["auto", "point", "comma"]),
+              default="auto", show_default=True,
+              help="How the files write numbers. auto refuses an ambiguous '1,500' (1.5 or "
+                   "1500?); point: '1,500' = 1500; comma: '1,500' = 1.5 and '1.500' = 1500.")
 @json_option
 @pass_context
 def import_(ctx: Context, paths: tuple[str, ...], boms: tuple[str, ...], lenient: bool,
-            workers: int, as_json: bool) -> None:
+            workers: int, decimal_separator: str, as_json: bool) -> None:
     """Import FMD files or folders (IPC-1752A, IEC 62474) and product BoMs."""
     if not paths and not boms:
         raise click.UsageError("give FMD files or folders, or --bom FILE")
@@ -171,7 +175,8 @@ def import_(ctx: Context, paths: tuple[str, ...], boms: tuple[str, ...], lenient
                 bar.console.print(_outcome_line(outcome), markup=True, soft_wrap=True)
 
         report = ctx.workspace.database.import_paths(paths, bom=list(boms), lenient=lenient,
-                                                     progress=progress, workers=workers)
+                                                     progress=progress, workers=workers,
+                                                     decimal_separator=decimal_separator)
     if as_json:
         emit(report.as_dict())
     counts = report.counts()

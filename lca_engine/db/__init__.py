@@ -48,12 +48,13 @@ class MaterialDatabase:
                      bom: str | Path | Sequence[str | Path] | None = None,
                      lenient: bool = False,
                      progress: Callable[[FileOutcome, int], None] | None = None,
-                     workers: int = 1) -> ImportReport:
+                     workers: int = 1, decimal_separator: str = "auto") -> ImportReport:
         """Import FMD files/folders and a BoM; ``workers`` > 1 parses and stores files in that
-        many processes (each file still one transaction)."""
+        many processes (each file still one transaction). ``decimal_separator`` ("auto",
+        "point" or "comma") states how the files write numbers; "auto" refuses "1,500"."""
         self.require_schema()
         return import_paths(self.sessions, paths, bom=bom, lenient=lenient, progress=progress,
-                            workers=workers)
+                            workers=workers, decimal_separator=decimal_separator)
 
     def products(self) -> list[ProductSummary]:
         self.require_schema()

@@ -427,20 +427,20 @@ def import_bom(sessions: sessionmaker[Session], table: BomTable, *, lenient: boo
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(url: str, lenient: bool) -> None:
+def _worker_init(url: str, lenient: bool, decimal_separator: str = "auto") -> None:
     """Each worker process opens its own engine: connections are never shared across processes."""
     from .engine import make_engine, session_factory
 
     _WORKER["sessions"] = session_factory(make_engine(url))
-    _WORKER["policy"] = ValidationPolicy(lenient=lenient)
+    _WORKER["policy"] = ValidationPolicy(lenient=lenient, decimal_separator=decimal_separator)
 
 
 def _worker_import(path: str) -> FileOutcome:
     return import_declaration(_WORKER["sessions"], Path(path), policy=_WORKER["policy"])
 
 
-def _import_parallel(url: str, files: list[Path], lenient: bool, workers: int
-                     ) -> Iterable[FileOutcome]:
+def _import_parallel(url: str, files: list[Path], lenient: bool, workers: int,
+                     decimal_separator: str = "auto") -> Iterable[FileOutcome]:
     """Files in worker processes, outcomes in completion order. Each file is its own
     transaction in its worker, so a killed worker loses only its file in flight, and two workers
     given the same file store it once (the SHA-256 is unique; the loser reports 'unchanged')."""
@@ -454,7 +454,7 @@ def _import_parallel(url: str, files: list[Path], lenient: bool, workers: int
     pending: set[Future[FileOutcome]] = set()
     queue = iter(files)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
-                             initargs=(url, lenient)) as pool:
+                             initargs=(url, lenient, decimal_separator)) as pool:
         while True:
             for path in queue:
                 pending.add(pool.submit(_worker_import, str(path)))
@@ -470,21 +470,23 @@ def _import_parallel(url: str, files: list[Path], lenient: bool, workers: int
 def import_paths(sessions: sessionmaker[Session], paths: Iterable[str | Path], *,
                  bom: str | Path | Sequence[str | Path] | None = None, lenient: bool = False,
                  progress: Callable[[FileOutcome, int], None] | None = None,
-                 workers: int = 1) -> ImportReport:
+                 workers: int = 1, decimal_separator: str = "auto") -> ImportReport:
     """Import FMD files and folders, then the BoM tables (whose FMD files are imported too).
 
     Every file is its own transaction, so one rejected declaration does not block the others;
     the report lists each file's outcome and the caller decides the exit status.
-    ``progress(outcome, total)`` is called after each file.
+    ``progress(outcome, total)`` is called after each file. ``decimal_separator`` states how
+    the files write numbers (``fmd_parsers.units.DECIMAL_SEPARATORS``): with "auto" an
+    ambiguous number such as "1,500" rejects its file.
     """
-    policy = ValidationPolicy(lenient=lenient)
+    policy = ValidationPolicy(lenient=lenient, decimal_separator=decimal_separator)
     report = ImportReport()
     tables: list[BomTable] = []
     files = expand_paths(paths)
     bom_files = [] if bom is None else [bom] if isinstance(bom, str | Path) else list(bom)
     for bom_file in bom_files:
         try:
-            tables.append(read_bom(bom_file))
+            tables.append(read_bom(bom_file, decimal_separator))
         except FmdError as exc:
             report.files.append(FileOutcome(path=str(bom_file), status="rejected", kind="bom",
                                             format="BoM table", error=exc.as_dict()))
@@ -498,7 +500,8 @@ def import_paths(sessions: sessionmaker[Session], paths: Iterable[str | Path], *
     declared_parts: dict[Path, list[str]] = {}
     if workers > 1 and len(files) > 1:
         url = sessions.kw["bind"].url.render_as_string(hide_password=False)
-        outcomes: Iterable[FileOutcome] = _import_parallel(url, files, lenient, workers)
+        outcomes: Iterable[FileOutcome] = _import_parallel(url, files, lenient, workers,
+                                                           decimal_separator)
     else:
         outcomes = (import_declaration(sessions, path, policy=policy) for path in files)
     for outcome in outcomes:
