@@ -6,8 +6,9 @@ solve per method gives the score of one unit of *every* activity. The total is t
 activity's score; each stage is its stage activity's score; a part's own contribution is the sum
 over its material inputs of amount × units per product × the score of one unit of that dataset;
 the same dot products grouped by dataset give the by-material view. Fossil, biogenic and land-use
-sub-totals are the same product under the three IPCC 2021 sub-methods. Every attribution is
-checked to add back to Brightway's total.
+sub-totals are the same product under the three IPCC 2021 sub-methods. The stages and the
+fossil / biogenic / land-use split are checked to add up to Brightway's total, and the parts to
+its materials stage (``_check_closure``; the by-material view regroups the parts' own terms).
 
 Monte Carlo (``iterations``) resamples every uncertain exchange — background factors and proxy
 mappings — with bw2calc's ``MultiLCA(use_distributions=True)`` and a fixed seed, so the same seed
@@ -292,6 +293,7 @@ def compute_footprint(model: ProductModel, *, iterations: int = 0, seed: int = 4
     } for key, kg in sorted(by_dataset.items(), key=lambda item: -item[1])]
 
     ghg = {role: per_role[role][ids["product"]] for role in ("fossil", "biogenic", "land_use")}
+    _check_closure("the fossil, biogenic and land-use split", sum(ghg.values()), total)
     uncertainty = monte_carlo(model, ids, iterations, seed) if iterations else None
     methods = _methods(model.scenario.gwp_horizon)
     provenance = {

@@ -11,10 +11,13 @@ variant of the foreground — a recycled share, a lighter box, another grid — 
 foreground amounts and one dot product with ``λ``, not a new LCA. The baseline computed this way
 is checked against Brightway's own total on every comparison.
 
-With ``iterations``, the baseline and every variant are written as Brightway foreground databases
-and solved together by bw2calc's ``MultiLCA`` with ``use_distributions=True``: each iteration
-draws the background once and scores all designs with the same draw (correlated sampling), so a
-small real improvement is not lost in the shared uncertainty.
+With ``iterations`` (``correlated_monte_carlo``), one ``bw2calc.LCA`` of the stored baseline
+with ``use_distributions=True`` resamples Brightway's matrices; each iteration solves the
+transposed technosphere once (PARDISO) for the unit scores of every background dataset under
+that draw, and every design is scored as its design vector's dot product with them. Proxy
+mappings get one lognormal draw per (part, material, dataset) per iteration, shared by the
+designs. So all designs see the same draw (correlated sampling) and a small real improvement is
+not lost in the shared uncertainty; no variant is written to the Brightway project.
 """
 
 from __future__ import annotations

@@ -277,3 +277,26 @@ def test_relative_bom_path_finds_its_scenario_from_anywhere(tmp_path: Path,
     assert design.scenario.tec_kwh_per_year == 18.5
     assert "NB14-ACOV-01" in design.scenario.part_processes
     ws.close()
+
+
+def test_an_open_ghg_split_is_an_error(workspace: Workspace, result,  # type: ignore[no-untyped-def]
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fossil / biogenic / land-use split must add up to the total (checked in
+    compute_footprint, as the README says): a land-use score 0.5 kg off is refused."""
+    from lca_engine import footprint as fp
+
+    solve = fp.adjoint_scores
+
+    def skewed(model):  # type: ignore[no-untyped-def]
+        per_role, ids = solve(model)
+        per_role["land_use"] = {**per_role["land_use"],
+                                ids["product"]: per_role["land_use"][ids["product"]] + 0.5}
+        return per_role, ids
+
+    monkeypatch.setattr(fp, "adjoint_scores", skewed)
+    total = result.total_kg_co2e
+    with pytest.raises(fp.FootprintError) as caught:
+        workspace.footprint("NB14-G5")
+    assert str(caught.value) == (f"the fossil, biogenic and land-use split adds up to "
+                                 f"{total + 0.5:.9g}, Brightway's total is {total:.9g}: the "
+                                 "attribution is inconsistent")

@@ -1,5 +1,6 @@
 """Scale and robustness in bounded form: overlapping parallel imports, random SIGKILLs, readers
-during writes. The long runs are `make bench` (bench/robustness.py) with the same functions."""
+during writes. The long runs are `make bench` (bench/catalog.py: its SIGKILL fault loop calls
+check_consistent and expected_substances from here)."""
 
 from __future__ import annotations
 
