@@ -117,15 +117,18 @@ def _date_text(value: Any, where: str) -> str:
         raise ReportError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def load_info(*paths: Path | None) -> StudyInfo:
-    """Merge the ``organisation`` / ``product`` / ``study`` sections of the given YAML files."""
+def load_info(*paths: Path | None, plan: Path | None = None) -> StudyInfo:
+    """Merge the ``organisation`` / ``product`` / ``study`` sections of the given YAML files,
+    then of the neutrality ``plan`` (which may carry them too; checked as a plan)."""
+    from .input_schemas import InfoFile, PlanFile, read_checked
+
     info = StudyInfo()
-    for path in paths:
+    for path in (*paths, plan):
         if path is None:
             continue
-        from .input_schemas import InfoFile, read_checked
-
-        raw = read_checked(path, "organisation and study details", InfoFile)
+        raw = (read_checked(path, "carbon-neutrality plan", PlanFile, code="plan-rejected")
+               if path is plan else
+               read_checked(path, "organisation and study details", InfoFile))
         where = str(path)
         org = raw.get("organisation") or {}
         product = raw.get("product") or {}
@@ -294,7 +297,7 @@ def stage_ghg(ws: Workspace, model: ProductModel, result: FootprintResult
     try:  # silences bw2calc's warning about methods with no flows in this product
         from lca_engine.footprint import _quiet_empty_methods as quiet
     except ImportError:  # pragma: no cover - the engine renamed it: only a warning is lost
-        quiet = contextlib.nullcontext
+        quiet = contextlib.nullcontext  # type: ignore[assignment]  # same use: no-arg context
 
     ws.activate_brightway()
     write_foreground(model)

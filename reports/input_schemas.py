@@ -104,7 +104,10 @@ class TargetSpec(StrictModel):
     description: Scalar | None = None
 
 
-class PlanFile(StrictModel):
+class PlanFile(InfoFile):
+    """The plan may also carry the organisation / product / study sections of ``InfoFile``
+    (``load_info`` reads them from it)."""
+
     declaration: DeclarationSpec | None = None
     commitment: Commitment | None = None
     reductions: list[Reduction] | None = None

@@ -204,7 +204,7 @@ def build(ws: Workspace, request: ReportRequest, tr: Translator, *,
     if reductions is not None:
         plan.reductions = list(reductions)
     credits = load_credits(request.credits, today)
-    info = load_info(request.info, request.plan)
+    info = load_info(request.info, plan=request.plan)
     decl = plan.declaration
 
     problems = overlaps(credits)

@@ -239,3 +239,17 @@ def test_compare_json_reports_the_allocation_actually_used(workspace: Workspace,
     assert data["allocation_parameters"] == {"A": {"*": 0.5}, "R2": {"*": 0.25},
                                              "qsin_qp": 1.0, "qsout_qp": 1.0}
     assert data["variants"][0]["allocation"] == "cff"
+
+
+def test_a_plan_may_carry_the_organisation_sections(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "reports"
+    plan = fixtures / "plan.yaml"
+    assert "organisation" in yaml.safe_load(plan.read_text(encoding="utf-8"))
+    info = load_info(fixtures / "info.yaml", plan=plan)
+    assert info.organisation == "Test Organisation Ltd."
+    assert load_plan(plan).declaration.id == "TEST-DECL-A"
+    # an info file is not a plan: plan keys in --info are refused
+    info_file = tmp_path / "info.yaml"
+    info_file.write_text("organisation: {name: X}\ndeclaration: {id: A}\n", encoding="utf-8")
+    with pytest.raises(ReportError, match=r"info.yaml:2: unknown key 'declaration'"):
+        load_info(info_file)
