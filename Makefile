@@ -44,6 +44,7 @@ demo: $(VENV)/.installed sysdeps
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: lint sysdeps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

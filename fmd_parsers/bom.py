@@ -175,7 +175,7 @@ def read_bom(path: str | Path, decimal: str = "auto") -> BomTable:
     products: dict[str, BomProduct] = {}
 
     for index, row in frame.iterrows():
-        line = int(index) + _HEADER_LINE + 1  # type: ignore[call-overload]
+        line = int(index) + _HEADER_LINE + 1
         if all(not _text(v) for v in row.values):
             continue  # blank spacer rows are common in hand-edited sheets
         product_number, bom_line = _read_line(row, line, spath, numbers)
@@ -300,23 +300,28 @@ def _check_structure(product: BomProduct, path: str) -> None:
     for start in edges:
         if start in done:
             continue
-        path_parts, path_lines = [start], [None]  # path_lines[i]: edge into path_parts[i]
+        # path_lines[i]: the edge into path_parts[i] (none into the start)
+        path_parts: list[str] = [start]
+        path_lines: list[BomLine | None] = [None]
         on_path, stack = {start}, [iter(edges[start])]
         while stack:
-            line = next(stack[-1], None)
-            if line is None:
+            next_line = next(stack[-1], None)
+            if next_line is None:
                 stack.pop()
                 finished = path_parts.pop()
                 path_lines.pop()
                 on_path.discard(finished)
                 done.add(finished)
                 continue
+            line = next_line
             parent = line.parent_part_number
             if parent is None or parent in done:
                 continue
             if parent in on_path:
                 i = path_parts.index(parent)
-                cycle = list(zip(path_parts[i:], [*path_lines[i + 1:], line], strict=True))
+                # every edge after the start's is a line (only path_lines[0] is None)
+                cycle = [(part, edge) for part, edge in zip(
+                    path_parts[i:], [*path_lines[i + 1:], line], strict=True) if edge is not None]
                 k = min(range(len(cycle)), key=lambda j: cycle[j][1].line or 0)
                 first = cycle[k][1]  # report the cycle from its first line in the file
                 names = [part for part, _ in cycle[k:] + cycle[:k]]

@@ -248,6 +248,7 @@ class _Reader:
         """A ``Mass`` or ``MassPercent`` element as declared, with grams (one unit) for masses."""
         if el is None:
             return None
+        unit: str | None
         if local_name(el.tag) == "MassPercent":
             raw_value, unit = attr(el, "massPercent"), "massPercent"
             value_field = f"{field}@massPercent"

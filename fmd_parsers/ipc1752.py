@@ -325,7 +325,8 @@ class _Reader:
             while category_el is not el and local_name(category_el.tag) != "SubstanceCategory":
                 category_el = category_el.getparent()
             if category_el is el:
-                category, category_exemptions = None, []
+                category: str | None = None
+                category_exemptions: list[Exemption] = []
             else:
                 if category_el not in categories:
                     categories[category_el] = (attr(category_el, "name"),

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pint
 
-ureg = pint.UnitRegistry()
+ureg: pint.UnitRegistry[float] = pint.UnitRegistry()
 # Concentrations are dimensionless mass fractions.
 ureg.define("mass_percent = 0.01 = massPercent")
 ureg.define("parts_per_million_mass = 1e-6 = ppm_mass")

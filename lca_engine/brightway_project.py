@@ -28,6 +28,7 @@ unconfigured structlog is pointed at stderr.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import math
@@ -267,7 +268,7 @@ def _bw2data() -> ModuleType:
             # the user needs (warnings and errors). GSCDM_VERBOSE=1 shows everything.
             logging.getLogger("brightway-stdout-feedback").addFilter(_user_relevant)
         with contextlib.redirect_stdout(sys.stderr):
-            import bw2data as module
+            module = importlib.import_module("bw2data")
     _quiet_brightway_feedback()
     return module
 
@@ -418,7 +419,7 @@ def _load_lcia(data_dir: Path, wanted: Iterable[MethodName]) -> dict[MethodName,
     for method in _iter_json_array(text):
         name = tuple(method["name"])  # the shipped file stores lists (brightway2-io#277)
         if name in names:
-            found[name] = method  # type: ignore[index]
+            found[name] = method
     missing = names - set(found)
     if missing:
         raise BrightwayProjectError(f"methods not in bw2io's {LCIA_ARCHIVE}: {sorted(missing)}")
@@ -492,7 +493,7 @@ def _relink_after_replace(
             rows.append(tuple(row))
         with contextlib.redirect_stdout(sys.stderr):
             bd.Method(name).write(rows)
-        relinked.append(name)  # type: ignore[arg-type]
+        relinked.append(name)
     return databases, tuple(relinked)
 
 

@@ -226,7 +226,7 @@ def _extractor(workers: int | None) -> type:
     """bw2io's ``Ecospold2DataExtractor`` with file-by-file error reports (see module doc)."""
     from bw2io.extractors.ecospold2 import Ecospold2DataExtractor
 
-    class CheckedExtractor(Ecospold2DataExtractor):  # type: ignore[misc]
+    class CheckedExtractor(Ecospold2DataExtractor):
         @classmethod
         def extract(cls, dirpath: Path, db_name: str, use_mp: bool = True, cache: bool = False,
                     collapse_comments: bool = True) -> list[dict[str, Any]]:
@@ -395,8 +395,8 @@ def import_ecospold(home: EngineHome, directory: Path, database_name: str, *,
         exchanges = sum(len(ds.get("exchanges", [])) for ds in importer.data)
         linked_to: dict[str, int] = {}
         for ds in importer.data:
-            for exc in ds.get("exchanges", []):
-                linked_to[exc["input"][0]] = linked_to.get(exc["input"][0], 0) + 1
+            for exchange in ds.get("exchanges", []):
+                linked_to[exchange["input"][0]] = linked_to.get(exchange["input"][0], 0) + 1
 
         say(f"writing {activities} activities and {exchanges} exchanges")
         try:

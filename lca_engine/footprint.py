@@ -276,7 +276,7 @@ def compute_footprint(model: ProductModel, *, iterations: int = 0, seed: int = 4
     by_part, by_dataset, proxy = _attribute(model, total_scores, ids)
     _check_closure("the parts", sum(by_part.values()), by_stage["materials"])
     nodes = {p.part_number: p for p in model.parts}
-    parts = [{
+    parts: list[dict[str, Any]] = [{
         "part_number": part,
         "name": nodes[part].name,
         "group": PACKAGING if nodes[part].category == PACKAGING else "product",

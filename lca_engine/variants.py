@@ -495,8 +495,8 @@ def compare_variants(baseline: Design, variants: Sequence[Variant], rules: RuleS
         model, scores = evaluate(design, rules, unit)
         total = sum(scores.values())
         ranked = sorted(changes, key=lambda c: c["delta_kg_co2e"])
-        for rank, change in enumerate(ranked, start=1):
-            change["rank"] = rank
+        for rank, entry in enumerate(ranked, start=1):
+            entry["rank"] = rank
         results.append(VariantResult(
             name=variant.name, source=variant.source, total_kg_co2e=total, by_stage=scores,
             delta_kg_co2e=total - base_total,

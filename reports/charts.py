@@ -11,7 +11,7 @@ import glob
 import io
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from html import escape
 
@@ -103,7 +103,7 @@ def _svg(fig: plt.Figure) -> str:
 
 
 def stage_bars(stages: Sequence[tuple[str, str, float]], unit: str, lang: str,
-               number: callable = str) -> str:  # type: ignore[valid-type]
+               number: Callable[[float], str] = str) -> str:
     """Horizontal bars, one per stage: (stage key, label, value)."""
     fig, ax = _figure(lang, 6.2, 0.42 * len(stages) + 0.7)
     labels = [label for _, label, _ in stages][::-1]
@@ -134,7 +134,7 @@ def stage_donut(stages: Sequence[tuple[str, str, float]], centre: str, lang: str
 
 
 def top_bars(items: Sequence[tuple[str, float]], unit: str, lang: str,
-             colour: str = "#0072B2", number: callable = str) -> str:  # type: ignore[valid-type]
+             colour: str = "#0072B2", number: Callable[[float], str] = str) -> str:
     """The largest contributors (parts or materials) as horizontal bars."""
     fig, ax = _figure(lang, 6.2, 0.26 * len(items) + 0.7)
     labels = [label if len(label) <= 44 else label[:42] + "…" for label, _ in items][::-1]
@@ -151,7 +151,7 @@ def top_bars(items: Sequence[tuple[str, float]], unit: str, lang: str,
 
 
 def tornado(base: float, rows: Sequence[tuple[str, float]], unit: str, lang: str,
-            number: callable = str) -> str:  # type: ignore[valid-type]
+            number: Callable[[float], str] = str) -> str:
     """Sensitivity: the change of the total (signed) for each alternative, around the base."""
     fig, ax = _figure(lang, 6.2, 0.34 * len(rows) + 0.8)
     labels = [label for label, _ in rows][::-1]

@@ -130,8 +130,8 @@ def read_echa_export(path: str | Path, *, list_date: date | None = None) -> Svhc
     header_at, columns = None, {}
     for index, row in enumerate(rows[:50]):
         found = {}
-        for col, cell in enumerate(row):
-            label = str(cell or "").strip()
+        for col, value in enumerate(row):
+            label = str(value or "").strip()
             for key, pattern in _COLUMNS.items():
                 if key not in found and pattern.search(label):
                     found[key] = col

@@ -56,6 +56,7 @@ def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
     hm, ms = m.HomogeneousMaterial, m.MaterialSubstance
     current = (part.current_version_id == pv.id) & part.part_number.in_(part_numbers)
     parts: dict[int, PartRow] = {}
+    row: Any  # the three queries below return rows of three shapes
     for row in session.execute(
             select(pv.id, part.part_number, pv.name, pv.mass_g, decl.file_name,
                    decl.declaration_date)

@@ -126,6 +126,7 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
         raise ValueError(f"EU RoHS category {category} is not one of 1-11")
     database.require_schema()
     uses: dict[str, _Use] = {}
+    mass_g: float | None  # a product's mass, or a part's (which may be undeclared)
     with read_snapshot(database.sessions) as session:
         view = product_view(session, key)
         if view is not None:
@@ -166,7 +167,8 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
                 part_number, use.name, {_header(lists, k): "?" for k in china_keys}))
             continue
         outcome = screener.part(part, china_keys)
-        for item in (*outcome.findings, *outcome.gaps):
+        items: list[Finding | Gap] = [*outcome.findings, *outcome.gaps]
+        for item in items:
             item.quantity = use.quantity
         result.findings.extend(outcome.findings)
         result.gaps.extend(outcome.gaps)
@@ -238,7 +240,7 @@ class _Screener:
     # -- reading one part --------------------------------------------------------------------
 
     def _group_by_name(self, row: SubstanceRow) -> list[SubstanceGroup]:
-        found = []
+        found: list[SubstanceGroup] = []
         for text in (row.category, row.name):
             if text and "free" not in text.casefold():  # "lead-free solder" names no lead
                 found.extend(g for g in self.lists.rohs.groups.values()

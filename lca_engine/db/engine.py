@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -22,7 +23,7 @@ class DatabaseError(RuntimeError):
     """The database cannot be reached or is not initialised; the message says what to do."""
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # DB-API objects: untyped
     cursor = dbapi_connection.cursor()
     # WAL lets readers (footprints, reports) run while an import writes; a killed writer's
     # uncommitted frames are discarded on the next open, so a kill loses nothing committed.

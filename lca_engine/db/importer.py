@@ -124,18 +124,25 @@ def _insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]
     conn.execute(statement, list(rows))
 
 
-def _returning_id(model: type[m.Base]) -> Any:
+def _table(model: type[m.Base]) -> Table:
+    """The ``Table`` of a declarative model (SQLAlchemy types ``__table__`` as a FromClause)."""
     table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _returning_id(model: type[m.Base]) -> Any:
+    table = _table(model)
     return table.insert().returning(table.c.id)
 
 
 # Statements of the per-file write path, built once (see _insert_ignore).
 _INSERT_DECLARATION = _returning_id(m.Declaration)
 _INSERT_PART_VERSION = _returning_id(m.PartVersion)
-_INSERT_MATERIALS = m.HomogeneousMaterial.__table__.insert().returning(
-    m.HomogeneousMaterial.__table__.c.id, sort_by_parameter_order=True)
-_INSERT_MATERIAL_SUBSTANCES = m.MaterialSubstance.__table__.insert()
-_INSERT_FLAGS = m.QualityFlag.__table__.insert()
+_INSERT_MATERIALS = _table(m.HomogeneousMaterial).insert().returning(
+    _table(m.HomogeneousMaterial).c.id, sort_by_parameter_order=True)
+_INSERT_MATERIAL_SUBSTANCES = _table(m.MaterialSubstance).insert()
+_INSERT_FLAGS = _table(m.QualityFlag).insert()
 _SUPPLIER_BY_NAME = select(m.Supplier.id).where(m.Supplier.name == bindparam("name"))
 _LOCK_PART = select(m.Part.id, m.Part.current_version_id).where(
     m.Part.part_number == bindparam("part_number")).with_for_update()
@@ -168,7 +175,7 @@ def _supplier_id(conn: Connection, declaration: ParsedDeclaration) -> int | None
     party = declaration.supplier
     if not party.company:
         return None
-    _insert_ignore(conn, m.Supplier.__table__, [{
+    _insert_ignore(conn, _table(m.Supplier), [{
         "name": party.company, "company_id": party.company_id,
         "contact_name": party.contact_name, "contact_email": party.contact_email,
         "contact_phone": party.contact_phone,
@@ -208,7 +215,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
         "regulatory_lists": declaration.regulatory_lists,
         "extra": declaration.extra,
     }).scalar_one()
-    part_table = m.Part.__table__
+    part_table = _table(m.Part)
     _insert_ignore(conn, part_table,
                    [{"part_number": p.part_number} for p in declaration.parts], ["part_number"])
     substance_catalogue: dict[str, str] = {}
@@ -283,7 +290,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
         outcome.parts.append(part.part_number)
         outcome.materials += len(material_rows)
 
-    _insert_ignore(conn, m.Substance.__table__,
+    _insert_ignore(conn, _table(m.Substance),
                    [{"cas": cas, "name": name} for cas, name in substance_catalogue.items()],
                    ["cas"])
     if substance_rows:
@@ -373,13 +380,13 @@ def store_bom_product(session: Session, table: BomTable, product: BomProduct,
         return False
     now = datetime.now(UTC)
     if existing is None:
-        product_id = session.scalar(insert(m.Product).returning(m.Product.id), [{
+        product_id = session.scalar(insert(m.Product).returning(m.Product.id), {
             "product_number": product.product_number, "name": product.name,
-            "bom_file": table.source_path, "bom_sha256": table.sha256, "imported_at": now}])
+            "bom_file": table.source_path, "bom_sha256": table.sha256, "imported_at": now})
     else:
         product_id = existing.id
-        session.execute(m.BomLine.__table__.delete().where(m.BomLine.product_id == product_id))
-        session.execute(m.QualityFlag.__table__.delete().where(
+        session.execute(_table(m.BomLine).delete().where(m.BomLine.product_id == product_id))
+        session.execute(_table(m.QualityFlag).delete().where(
             m.QualityFlag.product_id == product_id))
         session.execute(update(m.Product).where(m.Product.id == product_id).values(
             name=product.name, bom_file=table.source_path, bom_sha256=table.sha256,

@@ -242,6 +242,7 @@ def _compositions(session: Session, part_numbers: set[str]) -> dict[str, _Compos
     current = (part.current_version_id == pv.id) & part.part_number.in_(part_numbers)
     found: dict[str, _Composition] = {}
     by_version: dict[int, _Composition] = {}
+    row: Any  # the queries below return rows of three shapes
     for row in session.execute(
             select(part.part_number, pv.id, pv.part_id, pv.declaration_id, pv.name, pv.version,
                    pv.manufacturer, pv.mass_g, decl.file_name, decl.sha256,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from lca_engine.db.models import Base
 
@@ -17,6 +17,9 @@ def run_migrations() -> None:
         url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
             "sqlalchemy.url"
         )
+        if not url:
+            raise RuntimeError("no database URL: run alembic -x url=sqlite:///PATH or set "
+                               "sqlalchemy.url")
         engine = create_engine(url)
         with engine.begin() as connection:
             _configure_and_run(connection)
@@ -24,7 +27,7 @@ def run_migrations() -> None:
     _configure_and_run(connection)
 
 
-def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
+def _configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
