@@ -26,6 +26,7 @@ from lxml import etree
 
 from .cas import cas_checksum_ok, normalise_cas
 from .errors import FmdError
+from .exemptions import read_exemption
 from .model import (
     Declaration,
     DeclaredAmount,
@@ -58,6 +59,7 @@ _KNOWN = frozenset(
         "MaterialInfo", "HomogeneousMaterialList", "HomogeneousMaterial",
         "SubstanceCategoryList", "SubstanceCategoryListID", "SubstanceCategory", "Substance",
         "UniqueID", "SubstanceID", "Exemption", "ExemptionID", "Threshold", "Concentration",
+        "SubstanceCategoryID",
         "MaterialGroupID", "MaterialGroup", "Include", "Sectional", "SubSectional",
         "Attachment", "RecycledContent", "LegalDef", "UncertaintyStatement",
         "ManufacturingInfo", "AlternateRecommendation",
@@ -89,6 +91,7 @@ class _Reader:
         self.unknown: list[dict[str, object]] = []
         self.unknown_count = 0
         self.material_count = 0
+        self.no_exemption_markers: list[int | None] = []  # lines of "no exemption" entries
 
     # -- helpers -----------------------------------------------------------------------------
     def flag(self, code: str, message: str, el: etree._Element | None, field: str, *,
@@ -192,7 +195,8 @@ class _Reader:
             part_number=number,
             name=attr(el, "itemName") or attr(el, "requesterItemName"),
             version=attr(el, "version"),
-            manufacturer=attr(el, "manufacturer") or attr(el, "manufacturingSite"),
+            manufacturer=attr(el, "manufacturer"),
+            manufacturing_site=attr(el, "manufacturingSite"),
             line=el.sourceline,
         )
         amount_el = next((c for c in el if local_name(c.tag) == "Amount"), None)
@@ -206,8 +210,9 @@ class _Reader:
         if frame_name == "Product":
             self.parts.append(part)
 
-    @staticmethod
-    def exemption(el: etree._Element) -> Exemption | None:
+    def exemption(self, el: etree._Element, list_id: str | None = None) -> Exemption | None:
+        """One ``Exemption``: its identity, the list it is declared under (``@authority``, an
+        ``ExemptionID``, else the enclosing Class C list), or None for a "no exemption" marker."""
         identity = attr(el, "identity")
         authority = attr(el, "authority")
         for sub in el:
@@ -216,17 +221,19 @@ class _Reader:
                 authority = authority or attr(sub, "authority")
         if identity is None:
             identity = (el.text or "").strip() or None
-        if identity is None:
-            return None
-        return Exemption(identity=identity, authority=authority,
-                         description=attr(el, "description"))
+        description = attr(el, "description") or attr(el, "name")
+        exemption = read_exemption(identity, authority=authority or list_id,
+                                   description=description)
+        if exemption is None and (identity or description):
+            self.no_exemption_markers.append(el.sourceline)
+        return exemption
 
-    def exemptions(self, el: etree._Element) -> list[Exemption]:
+    def exemptions(self, el: etree._Element, list_id: str | None = None) -> list[Exemption]:
         """Exemptions declared directly under ``el`` (a material or a substance category)."""
         found = []
         for child in el:
             if local_name(child.tag) == "Exemption":
-                exemption = self.exemption(child)
+                exemption = self.exemption(child, list_id)
                 if exemption is not None:
                     found.append(exemption)
         return found
@@ -252,7 +259,7 @@ class _Reader:
             elif child_name == "Concentration":
                 concentration_el = child
             elif child_name == "Exemption":
-                exemption = self.exemption(child)
+                exemption = self.exemption(child, _list_id_of(el))
                 if exemption is not None:
                     substance.exemptions.insert(0, exemption)
         self.identify(substance, el, part, material)
@@ -327,7 +334,8 @@ class _Reader:
             else:
                 if category_el not in categories:
                     categories[category_el] = (attr(category_el, "name"),
-                                               self.exemptions(category_el))
+                                               self.exemptions(category_el,
+                                                               _list_id_of(category_el)))
                 category, category_exemptions = categories[category_el]
             material.substances.append(
                 self.substance(sub, category, category_exemptions, part, name))
@@ -359,22 +367,40 @@ class _Reader:
             return None
 
     def class_c_list(self, el: etree._Element) -> None:
-        list_id = None
+        """A Class C list: per declarable substance category its identity (IPC-1752A 2.0
+        Amendment 3 ``SubstanceCategoryID``), whether it is above the threshold, exemptions."""
+        list_id = list_authority = None
         for child in el:
             if local_name(child.tag) == "SubstanceCategoryListID":
                 list_id = attr(child, "identity")
-        if list_id:
+                list_authority = attr(child, "authority")
+        if list_id and list_id not in self.regulatory_lists:
             self.regulatory_lists.append(list_id)
+        part = self.current_part
         for child in el:
             if local_name(child.tag) != "SubstanceCategory":
                 continue
             threshold = next((c for c in child if local_name(c.tag) == "Threshold"), None)
+            category_id = next((c for c in child if local_name(c.tag) == "SubstanceCategoryID"),
+                               None)
             above = attr(threshold, "overThreshold") if threshold is not None else None
+            exemptions = self.exemptions(child, list_id)
             self.class_c.append({
+                "part_number": part.part_number if part else None,
                 "list": list_id,
+                "list_authority": list_authority,
                 "category": attr(child, "name"),
+                "category_id": attr(category_id, "identity") if category_id is not None
+                else None,
+                "category_id_authority": attr(category_id, "authority")
+                if category_id is not None else None,
+                "reportable_application": attr(child, "reportableApplication"),
                 "above_threshold": None if above is None else above.lower() == "true",
-                "exemptions": [e.identity for e in self.exemptions(child)],
+                "threshold": attr(threshold, "threshold") if threshold is not None else None,
+                "exemptions": [e.identity for e in exemptions],
+                "exemption_details": [{"identity": e.identity, "authority": e.authority,
+                                       "list": e.exemption_list, "description": e.description}
+                                      for e in exemptions],
                 "line": child.sourceline,
             })
 
@@ -441,6 +467,12 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
         raise FmdError(f"no <{ROOT}> element: not an IPC-1752A declaration", path=reader.spath,
                        code="wrong-format")
 
+    if reader.no_exemption_markers:
+        reader.flags.append(QualityFlag(
+            "no-exemption-marker", f"{len(reader.no_exemption_markers)} exemption entr"
+            f"{'y says' if len(reader.no_exemption_markers) == 1 else 'ies say'} that no "
+            "exemption is claimed (a \"no exemption\" marker); read as no exemption",
+            severity="note", line=reader.no_exemption_markers[0], field="Exemption"))
     extra: dict[str, object] = {}
     if reader.unknown:
         extra["unknown_elements"] = reader.unknown
@@ -467,6 +499,19 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
         flags=reader.flags,
     )
     return validate(declaration, policy)
+
+
+def _list_id_of(el: etree._Element) -> str | None:
+    """The ``SubstanceCategoryListID`` identity of the list enclosing ``el``, if any."""
+    parent = el.getparent()
+    while parent is not None:
+        if local_name(parent.tag) == "SubstanceCategoryList":
+            for child in parent:
+                if local_name(child.tag) == "SubstanceCategoryListID":
+                    return attr(child, "identity")
+            return None
+        parent = parent.getparent()
+    return None
 
 
 def _inside_material(el: etree._Element) -> bool:
