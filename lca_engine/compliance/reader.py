@@ -35,6 +35,8 @@ class MaterialRow:
     mass_g: float | None
     comment: str | None
     exemptions: list[dict[str, Any]] = field(default_factory=list)
+    material_group: str | None = None
+    material_class: str | None = None
     substances: list[SubstanceRow] = field(default_factory=list)
 
 
@@ -46,6 +48,9 @@ class PartRow:
     declaration_file: str
     declaration_date: str | None
     materials: list[MaterialRow] = field(default_factory=list)
+    #: what the declaration states beside the composition: IPC-1752A Class C categories
+    #: (``extra["class_c"]``) and IEC 62474 declarations for compliance (``extra["compliance"]``)
+    declared_categories: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
@@ -58,19 +63,23 @@ def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
     parts: dict[int, PartRow] = {}
     for row in session.execute(
             select(pv.id, part.part_number, pv.name, pv.mass_g, decl.file_name,
-                   decl.declaration_date)
+                   decl.declaration_date, decl.format, decl.extra)
             .join(pv, current).join(decl, decl.id == pv.declaration_id)):
         parts[row.id] = PartRow(
             part_number=row.part_number, name=row.name, mass_g=row.mass_g,
             declaration_file=row.file_name,
-            declaration_date=row.declaration_date.isoformat() if row.declaration_date else None)
+            declaration_date=row.declaration_date.isoformat() if row.declaration_date else None,
+            declared_categories=declared_categories(row.extra, row.part_number, row.format))
     materials: dict[int, MaterialRow] = {}
     for row in session.execute(
-            select(hm.id, hm.part_version_id, hm.name, hm.mass_g, hm.comment, hm.exemptions)
+            select(hm.id, hm.part_version_id, hm.name, hm.mass_g, hm.comment, hm.exemptions,
+                   hm.material_group, hm.material_class)
             .join(pv, pv.id == hm.part_version_id).join(part, current)
             .order_by(hm.part_version_id, hm.position)):
         material = MaterialRow(name=row.name, mass_g=row.mass_g, comment=row.comment,
-                               exemptions=list(row.exemptions or []))
+                               exemptions=list(row.exemptions or []),
+                               material_group=row.material_group,
+                               material_class=row.material_class)
         materials[row.id] = material
         parts[row.part_version_id].materials.append(material)
     for row in session.execute(
@@ -83,3 +92,37 @@ def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
             mass_g=row.mass_g, concentration_ppm=row.concentration_ppm, category=row.category,
             exemptions=list(row.exemptions or [])))
     return {p.part_number: p for p in parts.values()}
+
+
+def declared_categories(extra: dict[str, Any] | None, part_number: str,
+                        declaration_format: str) -> list[dict[str, Any]]:
+    """The declarable substance categories a declaration states for ``part_number``: IPC-1752A
+    Class C (list, category and its identity, above or below the threshold, exemptions) and
+    IEC 62474 declarations for compliance (DSL entry, above threshold, mass, exemptions)."""
+    if not extra:
+        return []
+    found: list[dict[str, Any]] = []
+    for item in extra.get("class_c") or []:
+        if item.get("part_number") not in (None, part_number):
+            continue
+        found.append({
+            "source": f"{declaration_format} Class C", "list": item.get("list"),
+            "category": item.get("category"), "category_id": item.get("category_id"),
+            "above_threshold": item.get("above_threshold"),
+            "threshold": item.get("threshold"), "mass_g": None, "mass_percent": None,
+            "exemptions": item.get("exemption_details") or [
+                {"identity": e} for e in item.get("exemptions") or []],
+            "line": item.get("line")})
+    for item in extra.get("compliance") or []:
+        if item.get("part_number") not in (None, part_number):
+            continue
+        found.append({
+            "source": f"{declaration_format} declaration for compliance",
+            "list": item.get("list"), "category": item.get("name"),
+            "category_id": item.get("id"), "above_threshold": item.get("above_threshold"),
+            "threshold": item.get("reporting_threshold"), "mass_g": item.get("mass_g"),
+            "mass_percent": item.get("mass_percent"),
+            "exemptions": item.get("exemption_details") or [
+                {"identity": e} for e in item.get("exemptions") or []],
+            "line": item.get("line")})
+    return found
