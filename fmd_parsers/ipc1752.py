@@ -249,6 +249,7 @@ class _Reader:
         substance = Substance(name=name, category=category, line=el.sourceline,
                               exemptions=list(category_exemptions))
         amount_el = concentration_el = None
+        own_exemptions = 0  # the substance's own exemptions come first, in declared order
         for child in el:
             child_name = local_name(child.tag)
             if child_name == "Amount":
@@ -261,7 +262,8 @@ class _Reader:
             elif child_name == "Exemption":
                 exemption = self.exemption(child, _list_id_of(el))
                 if exemption is not None:
-                    substance.exemptions.insert(0, exemption)
+                    substance.exemptions.insert(own_exemptions, exemption)
+                    own_exemptions += 1
         self.identify(substance, el, part, material)
         if amount_el is not None:
             substance.declared = self.amount(amount_el, "Substance/Amount", part=part,
@@ -482,9 +484,15 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
     if reader.namespace and reader.namespace != NAMESPACE:
         extra["namespace"] = reader.namespace
     has_d = any(p.materials for p in reader.parts)
+    # the classes the file says it holds (Include/Sectional/SubSectional @name: A, C, D) and the
+    # ones its content shows; a Class A file states the part without composition
+    stated = {s.strip().upper() for s in reader.sections}
     declaration_class = "/".join(
-        c for c, present in (("C", bool(reader.class_c)), ("D", has_d)) if present
+        c for c, present in (("A", "A" in stated), ("C", bool(reader.class_c) or "C" in stated),
+                             ("D", has_d)) if present
     ) or None
+    if reader.sections:
+        extra["sectionals"] = reader.sections
     declaration = Declaration(
         source_path=str(path),
         sha256=facts.sha256,

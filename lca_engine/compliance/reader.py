@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lca_engine.db import models as m
+from lca_engine.db.queries import declared_categories
 
 
 @dataclass(slots=True)
@@ -93,36 +94,3 @@ def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
             exemptions=list(row.exemptions or [])))
     return {p.part_number: p for p in parts.values()}
 
-
-def declared_categories(extra: dict[str, Any] | None, part_number: str,
-                        declaration_format: str) -> list[dict[str, Any]]:
-    """The declarable substance categories a declaration states for ``part_number``: IPC-1752A
-    Class C (list, category and its identity, above or below the threshold, exemptions) and
-    IEC 62474 declarations for compliance (DSL entry, above threshold, mass, exemptions)."""
-    if not extra:
-        return []
-    found: list[dict[str, Any]] = []
-    for item in extra.get("class_c") or []:
-        if item.get("part_number") not in (None, part_number):
-            continue
-        found.append({
-            "source": f"{declaration_format} Class C", "list": item.get("list"),
-            "category": item.get("category"), "category_id": item.get("category_id"),
-            "above_threshold": item.get("above_threshold"),
-            "threshold": item.get("threshold"), "mass_g": None, "mass_percent": None,
-            "exemptions": item.get("exemption_details") or [
-                {"identity": e} for e in item.get("exemptions") or []],
-            "line": item.get("line")})
-    for item in extra.get("compliance") or []:
-        if item.get("part_number") not in (None, part_number):
-            continue
-        found.append({
-            "source": f"{declaration_format} declaration for compliance",
-            "list": item.get("list"), "category": item.get("name"),
-            "category_id": item.get("id"), "above_threshold": item.get("above_threshold"),
-            "threshold": item.get("reporting_threshold"), "mass_g": item.get("mass_g"),
-            "mass_percent": item.get("mass_percent"),
-            "exemptions": item.get("exemption_details") or [
-                {"identity": e} for e in item.get("exemptions") or []],
-            "line": item.get("line")})
-    return found
