@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -262,7 +263,9 @@ def _print_part(view: PartView) -> None:
             exempt = (" [exemption " + ", ".join(
                 f"{e['identity']} ({e['list'] or e['authority'] or 'list not stated'})"
                 for e in sub.exemption_details) + "]") if sub.exemption_details else ""
-            table.add_row(f"  {sub.name}{exempt}", sub.cas or "", _grams(sub.mass_g), ppm, "")
+            # escaped: Rich would take "[exemption …]" for a markup tag and drop it
+            table.add_row(f"  {escape(sub.name + exempt)}", sub.cas or "", _grams(sub.mass_g),
+                          ppm, "")
     out.print(table)
     for flag in view.flags:
         out.print(f"[yellow]{flag.severity}[/] {flag.code}: {flag.message}")
