@@ -58,7 +58,19 @@ Mapping onto the shared dataclasses (the choices a PCF engine needs):
   (normalised, check digit verified); other lists keep ``authority`` = ``"<authority>-<list>"``
   (e.g. ``IEC62474-DSL``) and ``identity``. ``DsgID`` becomes ``Substance.category``.
   Exemptions use ``@regIndex`` (e.g. ``6(c)``) as identity when given, the exemption list
-  (``Exemptions/UniqueID/@identity``, e.g. ``EU-RoHS-AnnexIII``) as authority.
+  (``Exemptions/UniqueID/@identity``, e.g. ``EU-RoHS-AnnexIII``, chemSHERPA ``LR04``) as
+  authority, verbatim, and the tool's ``@identity`` code as ``code``; ``exemption_list`` is the
+  list it belongs to (EU RoHS Annex III, EU ELV Annex II, China RoHS, … from
+  ``data/exemption_lists.yaml``). An entry saying "no exemption" (chemSHERPA writes one per list
+  when nothing is exempt) is not an exemption: dropped, counted in a ``no-exemption-marker`` note.
+- Substances directly under ``Composition`` / ``ProductPart`` with no ``Material`` beside them
+  (chemSHERPA-CI chemical products: solder paste, adhesive, ink) become one material of that
+  (sub-)part, named after it, with the substances as mass percents. Its mass is the (sub-)part's
+  declared mass, or unknown: a missing mass is then a ``chemical-product-mass`` note (screening
+  takes the BoM's ``part_mass_g``), not an error. Beside materials they cannot be placed, and are
+  kept in ``extra["part_substances"]`` with a note.
+- ``ProductID @manufacturingSite`` is the part's ``manufacturing_site``; IEC 62474 names no
+  manufacturer, so ``manufacturer`` stays empty (the supplier is ``Declaration.supplier``).
 - ``MaterialCircularity`` recycled / renewable shares become ``RecycledContent``: metals (by name
   or class name) → ``recycled-metal`` with the total share; otherwise post-consumer → PCC,
   pre-consumer → PIC (the larger of the two), total only → PCC; renewable → bio-based. Failing

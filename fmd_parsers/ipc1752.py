@@ -1,4 +1,4 @@
-"""IPC-1752A material declarations (versions 2.0 / 2.1 and the 1752B amendment), streamed.
+"""IPC-1752A material declarations (versions 1.1, 2.0 with Amendments 1-3, 2.1), streamed.
 
 Layout read (namespace ``http://webstds.ipc.org/175x/2.0``, prefixed, default or absent)::
 
@@ -7,10 +7,18 @@ Layout read (namespace ``http://webstds.ipc.org/175x/2.0``, prefixed, default or
       Product @unitType
         ProductID @itemNumber @itemName @version @manufacturer @manufacturingSite / Amount
         MaterialInfo
-          SubstanceCategoryList (Class C: SubstanceCategoryListID, SubstanceCategory, Threshold)
+          SubstanceCategoryList (Class C: SubstanceCategoryListID, SubstanceCategory @name /
+                                 SubstanceCategoryID (Amendment 3), Threshold, Exemption)
           HomogeneousMaterialList / HomogeneousMaterial @name @materialGroupName / Amount
             SubstanceCategory @name / Substance @name / UniqueID|SubstanceID, Amount, Exemption
         SubProduct (nested; its materials are attributed to the enclosing part)
+
+``@manufacturer`` and ``@manufacturingSite`` stay apart. Class C categories (with their
+identity, list, threshold and exemptions) are kept in ``extra["class_c"]``; the classes the file
+states (``Include/Sectional/SubSectional @name``: A, C, D) join the ones its content shows in
+``declaration_class``. Exemptions keep the list they are declared under (``@authority``, an
+``ExemptionID``, else the enclosing Class C list) and get ``exemption_list`` from
+``data/exemption_lists.yaml``; "no exemption" markers are dropped with a note.
 
 Each homogeneous material is turned into dataclasses at its end tag and then dropped from the tree,
 so memory stays bounded however many materials a file holds. Elements the engine does not know
