@@ -461,3 +461,52 @@ def test_a_database_at_0001_upgrades_and_its_rows_get_lists(tmp_path: Path) -> N
     finding = only(screen(db, "P-OLD", on=TODAY).findings, regulation="EU RoHS")
     assert (finding.exemption, finding.exemption_list) == ("6(c)", "EU RoHS Annex III")
     db.dispose()
+
+
+# -- the compliance report -------------------------------------------------------------------
+
+
+def test_compliance_report_shows_lists_candidates_and_declared_categories(
+        tmp_path: Path) -> None:
+    from lca_engine.workspace import Workspace
+    from reports import ReportRequest, build_report, render_report
+
+    workspace = Workspace.open(tmp_path / "home")
+    workspace.init(brightway=False)
+    bom = tmp_path / "bom.csv"
+    shutil.copy(_brass(tmp_path, 3.5), tmp_path / "pin.xml")
+    shutil.copy(FORMATS / "ipc1752a_v20_am3_class_c.xml", tmp_path / "resistor.xml")
+    bom.write_text("product_number,part_number,quantity,fmd_file\n"
+                   "KIT-1,PIN-C3604-2,4,pin.xml\nKIT-1,R-0603-10K,2,resistor.xml\n",
+                   encoding="utf-8")
+    assert workspace.database.import_paths([], bom=bom).counts()["rejected"] == 0
+    report = build_report(workspace, ReportRequest("KIT-1", "compliance", report_date=TODAY))
+    html = render_report(report, "html").decode()
+    assert "candidates (conditions met; declare or change): 6(c) · EU RoHS Annex III " \
+           "(until 2027-06-30)" in html
+    assert "Substance categories the declarations state" in html
+    assert "EUROHS-1907-Pb" in html and "7(c)-I · EU RoHS Annex III" in html
+    (findings,) = [s for s in report.sheets if s.rows and len(s.rows[0]) == 15]
+    (lead,) = [r for r in findings.rows if r[7] == "restricted"]
+    assert lead[13:] == [None, "6(c) (2027-06-30)"]
+    workspace.close()
+
+
+# -- the worker pool keeps the placeholder rule ----------------------------------------------
+
+
+@pytest.mark.slow  # two spawned workers: about 12 s on this machine
+@pytest.mark.postgres
+def test_parallel_import_refuses_one_of_two_clashing_placeholders(postgres_url: str,
+                                                                   tmp_path: Path) -> None:
+    # PostgreSQL: two workers really write at once, and the part row lock orders them
+    db = MaterialDatabase(postgres_url)
+    db.initialise()
+    files = [_chemical(tmp_path, "Flux RMA-2", "Maker A", "2025-02-01", 20),
+             _chemical(tmp_path, "PCB cleaner IPA-free", "Maker B", "2025-02-01", 60)]
+    report = db.import_paths(files, workers=2)
+    assert report.counts() == {"imported": 1, "unchanged": 0, "rejected": 1}
+    (rejected,) = report.rejected
+    assert rejected.error is not None and rejected.error["error"] == "part-number-clash"
+    assert _versions(db) == 1
+    db.dispose()
