@@ -386,10 +386,12 @@ def test_placeholder_clash_in_lenient_mode_keeps_both_and_flags(db: MaterialData
     assert isinstance(view, PartView)
     assert view.name == "Flux RMA-2"  # the declaration in force stays in force
     assert view.history == 1
+    (shown,) = [f for f in view.flags if f.code == "part-number-clash"]
+    assert "'PCB cleaner IPA-free'" in shown.message and "Maker B.xml" in shown.message
     with db.sessions() as session:
         codes = session.execute(text(
             "SELECT code FROM quality_flag WHERE code = 'part-number-clash'")).scalars().all()
-    assert codes == ["part-number-clash"]
+    assert codes == ["part-number-clash"] * 2  # on both declarations
 
 
 def test_a_later_declaration_under_a_new_name_still_supersedes(db: MaterialDatabase,

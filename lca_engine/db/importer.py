@@ -142,8 +142,8 @@ _LOCK_PART = select(m.Part.id, m.Part.current_version_id).where(
     m.Part.part_number == bindparam("part_number")).with_for_update()
 _CURRENT_DATE = select(m.Declaration.declaration_date).join(m.PartVersion).where(
     m.PartVersion.id == bindparam("version_id"))
-_CURRENT_IDENTITY = select(m.Declaration.declaration_date, m.Declaration.file_name,
-                           m.PartVersion.name).join(m.PartVersion).where(
+_CURRENT_IDENTITY = select(m.Declaration.id, m.Declaration.declaration_date,
+                           m.Declaration.file_name, m.PartVersion.name).join(m.PartVersion).where(
     m.PartVersion.id == bindparam("version_id"))
 _SET_CURRENT = update(m.Part).where(m.Part.id == bindparam("part_id")).values(
     current_version_id=bindparam("new_version_id"))
@@ -276,6 +276,12 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
             clash_flags.append(ParsedFlag("part-number-clash", clash + "; kept beside it, not "
                                           "in force", line=part.line, field="ProductID",
                                           part_number=part.part_number))
+            # and on the declaration in force, so that `show` of the part says it too
+            conn.execute(_INSERT_FLAGS, _flag_rows([ParsedFlag(
+                "part-number-clash", f"{declaration.source_path} also declares part number "
+                f"{part.part_number!r}, as {part.name!r}: kept beside this declaration, which "
+                f"stays in force", field="ProductID", part_number=part.part_number)],
+                declaration_id=current.id))
             outcome.clashes.append(part.part_number)
         elif current_version_id is None or _is_newer(declaration.declaration_date, current_date):
             conn.execute(_SET_CURRENT, {"part_id": part_id, "new_version_id": version_id})
