@@ -304,11 +304,32 @@ def test_class_c_is_shown_and_listed_by_compliance(db: MaterialDatabase, home: P
     assert [(c["category"], c["above_threshold"]) for c in data["declared_categories"]][:2] == [
         ("Lead/Lead Compounds", True), ("Bis(2-ethylhexyl) phthalate (DEHP)", False)]
     result = screen(db, "R-0603-10K", on=TODAY)
-    assert result.status == INCOMPLETE  # Class C gives no composition to screen
+    # lead above the threshold under a valid 7(c)-I; no composition to screen: a data gap
+    assert result.status == INCOMPLETE
     stated = result.as_json()["declared_categories"]
     assert len(stated) == 4 and stated[0]["part_number"] == "R-0603-10K"
     assert stated[0]["category_id"] == "EUROHS-1907-Pb"
     assert stated[0]["exemptions"][0]["identity"] == "7(c)-I"
+    assert [s["screening"] for s in stated] == [
+        "exempt", "below threshold", "below threshold", None]  # REACH list: not EU RoHS
+    assert stated[0]["screening_note"].startswith("7(c)-I until 2027-06-30")
+
+
+@pytest.mark.parametrize(("exemption", "status"), [
+    ("", NON_COMPLIANT), ('<Exemption identity="99(z)"/>', NEEDS_REVIEW),
+    ('<Exemption identity="3" authority="EUELV-2023"/>', NON_COMPLIANT)])
+def test_class_c_statement_above_threshold_decides_without_composition(
+        db: MaterialDatabase, tmp_path: Path, exemption: str, status: str) -> None:
+    source = (FORMATS / "ipc1752a_v20_am3_class_c.xml").read_text(encoding="utf-8")
+    valid = ('<Exemption identity="7(c)-I" description="Lead in glass or ceramic other than '
+             'dielectric ceramic in capacitors"/>')
+    assert valid in source
+    path = tmp_path / "class_c.xml"
+    path.write_text(source.replace(valid, exemption), encoding="utf-8")
+    assert db.import_paths([path]).counts()["imported"] == 1
+    result = screen(db, "R-0603-10K", on=TODAY)
+    assert result.status == status
+    assert [p.status for p in result.parts] == [status]
 
 
 # -- coverage of IPC-1752A 1.1 and Class A ---------------------------------------------------

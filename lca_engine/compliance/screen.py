@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fmd_parsers.exemptions import list_key
+from fmd_parsers.exemptions import exemption_lists, list_key
 from lca_engine.db import MaterialDatabase
 from lca_engine.db.engine import read_snapshot
 from lca_engine.db.queries import product_view
@@ -129,6 +129,9 @@ class _PartOutcome:
     matches: list[NameMatch] = field(default_factory=list)
     marks: dict[str, str] = field(default_factory=dict)
     svhc_mass_g: dict[str, float] = field(default_factory=dict)  # SVHC entry → grams per unit
+    #: the declaration's own statements (Class C, declaration for compliance), each with what
+    #: screening makes of it (``screening``): see ``_Screener._declared``
+    declared: list[dict[str, Any]] = field(default_factory=list)
 
 
 def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None = None,
@@ -190,7 +193,7 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
             continue
         outcome = screener.part(_with_bom_mass(part, use.bom_mass_g), china_keys)
         result.declared_categories.extend(
-            {"part_number": part_number, **item} for item in part.declared_categories)
+            {"part_number": part_number, **item} for item in outcome.declared)
         for item in (*outcome.findings, *outcome.gaps):
             item.quantity = use.quantity
         result.findings.extend(outcome.findings)
@@ -199,9 +202,11 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
         result.name_matches.extend(outcome.matches)
         for entry, grams in outcome.svhc_mass_g.items():
             svhc_product_g[entry] += grams * use.quantity
-        if any(f.outcome == RESTRICTED for f in outcome.findings):
+        # without a composition, the declaration's own Class C statement decides
+        stated = {d.get("screening") for d in outcome.declared} if not part.materials else set()
+        if any(f.outcome == RESTRICTED for f in outcome.findings) or RESTRICTED in stated:
             status = NON_COMPLIANT
-        elif any(f.outcome == REVIEW for f in outcome.findings):
+        elif any(f.outcome == REVIEW for f in outcome.findings) or REVIEW in stated:
             status = NEEDS_REVIEW
         elif outcome.gaps or outcome.unresolved:
             status = INCOMPLETE
@@ -217,9 +222,10 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
         for finding in result.findings:
             if finding.regulation == REACH_SVHC and finding.group in svhc_product_g:
                 finding.product_concentration_ppm = svhc_product_g[finding.group] / mass_g * 1e6
-    if result.by_outcome(RESTRICTED):
+    part_statuses = {p.status for p in result.parts}
+    if result.by_outcome(RESTRICTED) or NON_COMPLIANT in part_statuses:
         result.status = NON_COMPLIANT
-    elif result.by_outcome(REVIEW):
+    elif result.by_outcome(REVIEW) or NEEDS_REVIEW in part_statuses:
         result.status = NEEDS_REVIEW
     elif result.gaps or result.unresolved:
         result.status = INCOMPLETE
@@ -352,7 +358,65 @@ class _Screener:
         self._svhc(part, materials, out)
         self._dsl(part, materials, out)
         self._china(part, materials, china_keys, out)
+        self._declared(part, out)
         return out
+
+    # -- what the declaration states (IPC-1752A Class C, IEC 62474 compliance) -----------------
+
+    def _declared(self, part: PartRow, out: _PartOutcome) -> None:
+        """Each stated category with ``screening``: for an EU RoHS list, a category above its
+        threshold is ``restricted`` unless an EU RoHS exemption from the table that covers it is
+        declared (``exempt``; one the table does not hold: ``needs review``). Without a
+        composition to screen (a Class C-only declaration) that statement decides the part's
+        status; with one, the composition does and the statement is shown beside it."""
+        lists = exemption_lists()
+        for item in part.declared_categories:
+            row = dict(item)
+            out.declared.append(row)
+            listed = lists.list_of(item.get("list"))
+            if listed is None or listed.regulation != EU_ROHS:
+                row["screening"] = None
+                continue
+            groups = [g for g in self.lists.rohs.groups.values()
+                      if g.matches_category(item.get("category"))]
+            if not groups:
+                row["screening"] = "category not matched to an EU RoHS restriction"
+                continue
+            if item.get("above_threshold") is not True:
+                row["screening"] = ("below threshold" if item.get("above_threshold") is False
+                                    else "threshold not stated")
+                continue
+            row["screening"], row["screening_note"] = self._declared_exemption(
+                groups[0], item.get("exemptions") or [])
+
+    def _declared_exemption(self, group: SubstanceGroup,
+                            exemptions: list[dict[str, Any]]) -> tuple[str, str]:
+        reasons, unknown = [], []
+        for item in exemptions:
+            raw = str(item.get("identity") or "")
+            listed = item["list"] if "list" in item else list_key(item.get("authority"))
+            if listed is not None and listed not in _ROHS_LISTS:
+                reasons.append(f"{raw} is declared under {listed}, not EU RoHS")
+                continue
+            ref = self.lists.rohs.exemptions.get(normalise_exemption_id(raw))
+            if ref is None:
+                unknown.append(raw)
+                continue
+            expiry = ref.expiry_for(self.category)
+            if group.key not in ref.substances:
+                reasons.append(f"{ref.id} does not cover {group.name}")
+            elif expiry is not None and self.on > expiry:
+                reasons.append(f"{ref.id} expired on {expiry.isoformat()} for category "
+                               f"{self.category}")
+            else:
+                until = f" until {expiry.isoformat()}" if expiry else ""
+                return EXEMPT, (f"{ref.id}{until} (its concentration condition cannot be "
+                                f"checked without a composition)")
+        if unknown:
+            return REVIEW, (f"exemption {', '.join(unknown)} is not in the shipped EU RoHS "
+                            f"table: it cannot be verified")
+        return RESTRICTED, ("stated above the EU RoHS threshold with no exemption that applies"
+                            + (f": {'; '.join(reasons)}" if reasons else ""))
 
     # -- helpers -----------------------------------------------------------------------------
 
