@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,7 @@ from fmd_parsers import (
     FMD_SUFFIXES,
     BomProduct,
     BomTable,
+    DeclaredPart,
     FmdError,
     ValidationPolicy,
     parse_declaration,
@@ -193,7 +194,8 @@ def _same_name(a: str | None, b: str | None) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split()) if a and b else True
 
 
-def _placeholder_clash(declaration: ParsedDeclaration, part: Any, current: Any) -> str | None:
+def _placeholder_clash(declaration: ParsedDeclaration, part: DeclaredPart,
+                       current: Row[Any]) -> str | None:
     """Why the new declaration of ``part`` must not replace the one in force, or None.
 
     Suppliers reuse placeholder part numbers (``000-000-000``) for unrelated products. A newer
