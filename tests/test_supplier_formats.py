@@ -143,7 +143,7 @@ def test_brass_with_elv_rohs_and_china_exemptions_cites_6c_for_eu_rohs(
 
 
 def test_ipc_exemptions_with_their_list_on_a_sub_product(db: MaterialDatabase) -> None:
-    assert db.import_paths([FORMATS / "ipc1752a_v20_am2_class_cd.xml"]).counts()[
+    assert db.import_paths([FORMATS / "ipc1752a_v20_am2_class_d.xml"]).counts()[
         "imported"] == 1
     finding = rohs_finding(db, "CN-2P-BR")
     # 35 mg lead in the 1.0 g brass of the contact sub-product: 35,000 ppm <= 40,000 (6(c))
