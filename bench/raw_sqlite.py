@@ -21,7 +21,9 @@ from fmd_parsers import Declaration
 
 
 def _exemptions(items: Sequence[object]) -> str:
+    # the same JSON the importer stores, so that the baseline writes the same bytes
     return json.dumps([{"identity": e.identity, "authority": e.authority,  # type: ignore[attr-defined]
+                        "list": e.exemption_list, "code": e.code,  # type: ignore[attr-defined]
                         "description": e.description} for e in items])  # type: ignore[attr-defined]
 
 
@@ -71,9 +73,10 @@ def raw_executemany(database_file: Path, declarations: Sequence[Declaration],
             next_id["part_version"] += 1
             connection.execute(
                 "INSERT INTO part_version (id, part_id, declaration_id, name, version,"
-                " manufacturer, unit_type, mass_g, source_line) VALUES (?,?,?,?,?,?,?,?,?)",
+                " manufacturer, manufacturing_site, unit_type, mass_g, source_line)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (version_id, part_id, declaration_id, part.name, part.version, part.manufacturer,
-                 part.unit_type, part.mass_g, part.line))
+                 part.manufacturing_site, part.unit_type, part.mass_g, part.line))
             connection.execute("UPDATE part SET current_version_id = ? WHERE id = ?",
                                (version_id, part_id))
             for position, material in enumerate(part.materials):

@@ -58,7 +58,19 @@ Mapping onto the shared dataclasses (the choices a PCF engine needs):
   (normalised, check digit verified); other lists keep ``authority`` = ``"<authority>-<list>"``
   (e.g. ``IEC62474-DSL``) and ``identity``. ``DsgID`` becomes ``Substance.category``.
   Exemptions use ``@regIndex`` (e.g. ``6(c)``) as identity when given, the exemption list
-  (``Exemptions/UniqueID/@identity``, e.g. ``EU-RoHS-AnnexIII``) as authority.
+  (``Exemptions/UniqueID/@identity``, e.g. ``EU-RoHS-AnnexIII``, chemSHERPA ``LR04``) as
+  authority, verbatim, and the tool's ``@identity`` code as ``code``; ``exemption_list`` is the
+  list it belongs to (EU RoHS Annex III, EU ELV Annex II, China RoHS, … from
+  ``data/exemption_lists.yaml``). An entry saying "no exemption" (chemSHERPA writes one per list
+  when nothing is exempt) is not an exemption: dropped, counted in a ``no-exemption-marker`` note.
+- Substances directly under ``Composition`` / ``ProductPart`` with no ``Material`` beside them
+  (chemSHERPA-CI chemical products: solder paste, adhesive, ink) become one material of that
+  (sub-)part, named after it, with the substances as mass percents. Its mass is the (sub-)part's
+  declared mass, or unknown: a missing mass is then a ``chemical-product-mass`` note (screening
+  takes the BoM's ``part_mass_g``), not an error. Beside materials they cannot be placed, and are
+  kept in ``extra["part_substances"]`` with a note.
+- ``ProductID @manufacturingSite`` is the part's ``manufacturing_site``; IEC 62474 names no
+  manufacturer, so ``manufacturer`` stays empty (the supplier is ``Declaration.supplier``).
 - ``MaterialCircularity`` recycled / renewable shares become ``RecycledContent``: metals (by name
   or class name) → ``recycled-metal`` with the total share; otherwise post-consumer → PCC,
   pre-consumer → PIC (the larger of the two), total only → PCC; renewable → bio-based. Failing
@@ -84,6 +96,7 @@ from lxml import etree
 
 from .cas import cas_checksum_ok, normalise_cas
 from .errors import FmdError, FmdValidationError
+from .exemptions import read_exemption
 from .model import (
     Declaration,
     DeclaredAmount,
@@ -189,6 +202,11 @@ class _Frame:
     content_g: float = 0.0  # materials + sub-parts of one unit
     content_known: bool = True
     has_content: bool = False
+    materials_seen: int = 0  # Material elements directly in this (sub-)part
+    #: substances declared directly under Composition / ProductPart (chemSHERPA-CI chemical
+    #: products): one material of this (sub-)part when it declares no Material of its own
+    loose: list[tuple[Substance, etree._Element]] = field(default_factory=list)
+    loose_line: int | None = None
     # Product frames only
     part: DeclaredPart | None = None
     unit_type: str | None = None
@@ -225,6 +243,8 @@ class _Reader:
         self.unknown: list[dict[str, object]] = []
         self.unknown_count = 0
         self.material_count = 0
+        self.no_exemption_markers: list[int | None] = []  # lines of "no exemption" entries
+        self.chemical: list[tuple[DeclaredPart, HomogeneousMaterial]] = []
 
     # -- helpers -----------------------------------------------------------------------------
     def flag(self, code: str, message: str, el: etree._Element | None, field: str, *,
@@ -406,7 +426,8 @@ class _Reader:
             part_number=number,
             name=attr(el, "name") or attr(el, "requesterName"),
             version=attr(el, "version"),
-            manufacturer=attr(el, "manufacturingSite"),
+            manufacturer=attr(el, "manufacturer"),
+            manufacturing_site=attr(el, "manufacturingSite"),
             unit_type=frame.unit_type,
             line=el.sourceline,
         )
@@ -447,6 +468,7 @@ class _Reader:
             frame.mass_g = to_fraction(declared.value, declared.unit) * parent.mass_g
 
     def end_part(self, el: etree._Element) -> None:
+        self.finish_loose(self.frames[-1])
         frame = self.frames.pop()
         parent = self.frames[-1]
         part = self.product.part if self.product else None
@@ -469,6 +491,8 @@ class _Reader:
 
     def end_product(self, el: etree._Element) -> None:
         frame = self.product
+        if frame is not None and frame.part is not None:
+            self.finish_loose(frame)
         self.frames = []
         if frame is None:
             return
@@ -522,6 +546,7 @@ class _Reader:
             frame.content_g += per_unit_g
             material.mass_g = per_unit_g * frame.multiplier
         frame.has_content = True
+        frame.materials_seen += 1
         if material.declared is not None and material.declared.grams is None \
                 and material.mass_g is not None:
             material.declared = replace(material.declared, grams=material.mass_g)
@@ -636,7 +661,12 @@ class _Reader:
         return found
 
     def exemption_group(self, group: etree._Element) -> list[Exemption]:
-        """One ``Exemptions`` element: the list it refers to, then its ``Exemption`` entries."""
+        """One ``Exemptions`` element: the list it refers to, then its ``Exemption`` entries.
+
+        ``@regIndex`` (the regulation's own index, e.g. ``6(c)``) is the identity when given; the
+        tool's code (``@identity``, e.g. a chemSHERPA application code) is kept beside it. An
+        entry that says "no exemption" (chemSHERPA writes one per regulation when nothing is
+        exempt) is not an exemption: it is dropped and counted in a note."""
         uid = _child(group, "UniqueID")
         authority = (attr(uid, "identity") or attr(uid, "authority")) if uid is not None \
             else None
@@ -645,12 +675,12 @@ class _Reader:
             identity = attr(child, "identity")
             reg_index = attr(child, "regIndex")
             description = attr(child, "description")
-            if reg_index and identity and reg_index != identity:
-                description = f"{description or ''} [list entry {identity}]".strip()
-            shown = reg_index or identity
-            if shown:
-                found.append(Exemption(identity=shown, authority=authority,
-                                       description=description))
+            exemption = read_exemption(reg_index or identity, authority=authority,
+                                       description=description, code=identity)
+            if exemption is not None:
+                found.append(exemption)
+            elif identity or reg_index or description:
+                self.no_exemption_markers.append(child.sourceline)
         return found
 
     def circularity(self, el: etree._Element, part: DeclaredPart,
@@ -706,30 +736,66 @@ class _Reader:
         return share
 
     def loose_substance(self, el: etree._Element) -> None:
-        """A Substance directly under Composition / ProductPart: reported, not in a material."""
+        """A Substance directly under Composition / ProductPart, as chemSHERPA-CI declares a
+        chemical product (solder paste, adhesive, ink): collected, and made one material of its
+        (sub-)part at the part's end tag (``finish_loose``)."""
         product = self.product
         part = product.part if product else None
         if part is None:
             return
         frame = self.frames[-1]
-        substance = self.substance(el, part, "", frame.multiplier)
-        declared = substance.declared
-        self.part_substances.append({
-            "part_number": part.part_number,
-            "sub_part": frame.path or None,
-            "name": substance.name,
-            "cas": substance.cas,
-            "identity": substance.identity,
-            "authority": substance.authority,
-            "value": declared.value if declared else None,
-            "unit": declared.unit if declared else None,
-            "grams": declared.grams if declared else None,
-            "exemptions": [e.identity for e in substance.exemptions],
-            "line": el.sourceline,
-        })
-        self.flag("substance-outside-material", f"substance {substance.name!r} is declared at "
-                  "product-part level, not inside a material; kept in "
-                  "extra['part_substances']", el, "Substance", part=part, severity="note")
+        substance = self.substance(el, part, _chemical_name(part, frame), frame.multiplier)
+        if frame.loose_line is None:
+            frame.loose_line = el.sourceline
+        frame.loose.append((substance, el))
+
+    def finish_loose(self, frame: _Frame) -> None:
+        """Substances declared outside any material: one material of the (sub-)part - the
+        chemical product itself - whose mass is the part's declared mass (or unknown: the BoM
+        gives it at screening). If the part also declares materials the substances cannot be
+        placed in one of them, so they are kept in ``extra['part_substances']`` with a note."""
+        if not frame.loose:
+            return
+        product = self.product
+        part = product.part if product else None
+        assert part is not None and product is not None
+        name = _chemical_name(part, frame)
+        if frame.materials_seen:
+            for substance, el in frame.loose:
+                declared = substance.declared
+                self.part_substances.append({
+                    "part_number": part.part_number, "sub_part": frame.path or None,
+                    "name": substance.name, "cas": substance.cas,
+                    "identity": substance.identity, "authority": substance.authority,
+                    "value": declared.value if declared else None,
+                    "unit": declared.unit if declared else None,
+                    "grams": declared.grams if declared else None,
+                    "exemptions": [e.identity for e in substance.exemptions],
+                    "exemption_details": [_exemption_json(e) for e in substance.exemptions],
+                    "line": el.sourceline,
+                })
+                self.flag("substance-outside-material", f"substance {substance.name!r} is "
+                          "declared at product-part level beside materials, not inside one; kept "
+                          "in extra['part_substances']", el, "Substance", part=part,
+                          severity="note")
+            frame.loose = []
+            return
+        material = HomogeneousMaterial(
+            name=name, mass_g=None, line=frame.loose_line,
+            comment=("chemical product: substances declared directly under Composition"
+                     if frame.kind == "Product" else f"sub-part {frame.path}; chemical product"),
+            substances=[s for s, _ in frame.loose])
+        if frame.mass_g is not None:
+            material.mass_g = frame.mass_g * frame.multiplier
+            frame.content_g += frame.mass_g
+        else:
+            frame.content_known = False
+        frame.has_content = True
+        part.materials.append(material)
+        self.chemical.append((part, material))
+        if not product.is_fmd:
+            self.partial.append((part, material))
+        frame.loose = []
 
     # -- other sectionals ------------------------------------------------------------------------
     def dsdsg(self, el: etree._Element) -> None:
@@ -739,6 +805,7 @@ class _Reader:
         mass = self.amount(_child(el, "Mass"), "DsDsg/Mass", part=part, material=None)
         pct = self.amount(_child(el, "MassPercent"), "DsDsg/MassPercent", part=part,
                           material=None)
+        exemptions = self.exemptions(el)
         self.compliance.append({
             "part_number": part.part_number if part else None,
             "list": self.current_dsl,
@@ -752,7 +819,8 @@ class _Reader:
             if threshold is not None else None,
             "mass_g": mass.grams if mass else None,
             "mass_percent": pct.value if pct else None,
-            "exemptions": [e.identity for e in self.exemptions(el)],
+            "exemptions": [e.identity for e in exemptions],
+            "exemption_details": [_exemption_json(e) for e in exemptions],
             "line": el.sourceline,
         })
 
@@ -835,8 +903,7 @@ class _Reader:
         for exemption in self.exemption_group(el):
             self.product_exemptions.append({
                 "part_number": part.part_number if part else None,
-                "identity": exemption.identity, "authority": exemption.authority,
-                "description": exemption.description, "line": el.sourceline,
+                **_exemption_json(exemption), "line": el.sourceline,
             })
 
     # -- after the last element ------------------------------------------------------------------
@@ -845,6 +912,18 @@ class _Reader:
             for material in part.materials:
                 if material.material_group is None and material.material_class:
                     material.material_group = self.class_names.get(material.material_class)
+
+
+def _chemical_name(part: DeclaredPart, frame: _Frame) -> str:
+    if frame.kind == "Product":
+        return part.name or part.part_number
+    return frame.label or "(chemical product)"
+
+
+def _exemption_json(exemption: Exemption) -> dict[str, object]:
+    return {"identity": exemption.identity, "authority": exemption.authority,
+            "list": exemption.exemption_list, "code": exemption.code,
+            "description": exemption.description}
 
 
 def parse_iec62474(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -> Declaration:
@@ -929,6 +1008,12 @@ def parse_iec62474(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) 
             extra[key] = value
     if reader.namespace and reader.namespace != NAMESPACE:
         extra["namespace"] = reader.namespace
+    if reader.no_exemption_markers:
+        count = len(reader.no_exemption_markers)
+        reader.flags.append(QualityFlag(
+            "no-exemption-marker", f"{count} exemption entr{'y says' if count == 1 else 'ies say'}"
+            " that no exemption is claimed (a \"no exemption\" marker); read as no exemption",
+            severity="note", line=reader.no_exemption_markers[0], field="Exemptions/Exemption"))
     declaration = Declaration(
         source_path=str(path),
         sha256=facts.sha256,
@@ -946,6 +1031,7 @@ def parse_iec62474(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) 
     # strictness, so that one rejection still lists every problem of the file.
     validate(declaration, replace(policy, lenient=True))
     _relax_partial(declaration, reader.partial, policy)
+    _relax_chemical(declaration, reader.chemical)
     _rename_fields(declaration)
     errors = [f for f in declaration.flags if f.severity == "error"]
     if errors and not policy.lenient:
@@ -993,6 +1079,20 @@ def _relax_partial(declaration: Declaration,
             flag.code = "partial-composition"
             flag.severity = "note"
             flag.message += " (Composition isFMD=\"false\": only declarable substances listed)"
+
+
+def _relax_chemical(declaration: Declaration,
+                    chemical: list[tuple[DeclaredPart, HomogeneousMaterial]]) -> None:
+    """A chemical product declared without a mass is expected (chemSHERPA-CI gives mass
+    percents only): its mass comes from the BoM at screening, so a note, not an error."""
+    keys = {(part.part_number, material.name, material.line) for part, material in chemical
+            if material.mass_g is None}
+    for flag in declaration.flags:
+        if flag.code == "missing-mass" and (flag.part_number, flag.material, flag.line) in keys:
+            flag.severity = "note"
+            flag.code = "chemical-product-mass"
+            flag.message = ("chemical product declares no mass (substances as mass percents "
+                            "only): its mass is taken from the BoM where one is given")
 
 
 def _rename_fields(declaration: Declaration) -> None:

@@ -1,4 +1,4 @@
-"""IPC-1752A material declarations (versions 2.0 / 2.1 and the 1752B amendment), streamed.
+"""IPC-1752A material declarations (versions 1.1, 2.0 with Amendments 1-3, 2.1), streamed.
 
 Layout read (namespace ``http://webstds.ipc.org/175x/2.0``, prefixed, default or absent)::
 
@@ -7,10 +7,18 @@ Layout read (namespace ``http://webstds.ipc.org/175x/2.0``, prefixed, default or
       Product @unitType
         ProductID @itemNumber @itemName @version @manufacturer @manufacturingSite / Amount
         MaterialInfo
-          SubstanceCategoryList (Class C: SubstanceCategoryListID, SubstanceCategory, Threshold)
+          SubstanceCategoryList (Class C: SubstanceCategoryListID, SubstanceCategory @name /
+                                 SubstanceCategoryID (Amendment 3), Threshold, Exemption)
           HomogeneousMaterialList / HomogeneousMaterial @name @materialGroupName / Amount
             SubstanceCategory @name / Substance @name / UniqueID|SubstanceID, Amount, Exemption
         SubProduct (nested; its materials are attributed to the enclosing part)
+
+``@manufacturer`` and ``@manufacturingSite`` stay apart. Class C categories (with their
+identity, list, threshold and exemptions) are kept in ``extra["class_c"]``; the classes the file
+states (``Include/Sectional/SubSectional @name``: A, C, D) join the ones its content shows in
+``declaration_class``. Exemptions keep the list they are declared under (``@authority``, an
+``ExemptionID``, else the enclosing Class C list) and get ``exemption_list`` from
+``data/exemption_lists.yaml``; "no exemption" markers are dropped with a note.
 
 Each homogeneous material is turned into dataclasses at its end tag and then dropped from the tree,
 so memory stays bounded however many materials a file holds. Elements the engine does not know
@@ -26,6 +34,7 @@ from lxml import etree
 
 from .cas import cas_checksum_ok, normalise_cas
 from .errors import FmdError
+from .exemptions import read_exemption
 from .model import (
     Declaration,
     DeclaredAmount,
@@ -59,6 +68,7 @@ _KNOWN = frozenset(
         "MaterialInfo", "HomogeneousMaterialList", "HomogeneousMaterial",
         "SubstanceCategoryList", "SubstanceCategoryListID", "SubstanceCategory", "Substance",
         "UniqueID", "SubstanceID", "Exemption", "ExemptionID", "Threshold", "Concentration",
+        "SubstanceCategoryID",
         "MaterialGroupID", "MaterialGroup", "Include", "Sectional", "SubSectional",
         "Attachment", "RecycledContent", "LegalDef", "UncertaintyStatement",
         "ManufacturingInfo", "AlternateRecommendation",
@@ -91,6 +101,7 @@ class _Reader:
         self.unknown: list[dict[str, object]] = []
         self.unknown_count = 0
         self.material_count = 0
+        self.no_exemption_markers: list[int | None] = []  # lines of "no exemption" entries
 
     # -- helpers -----------------------------------------------------------------------------
     def flag(self, code: str, message: str, el: etree._Element | None, field: str, *,
@@ -194,7 +205,8 @@ class _Reader:
             part_number=number,
             name=attr(el, "itemName") or attr(el, "requesterItemName"),
             version=attr(el, "version"),
-            manufacturer=attr(el, "manufacturer") or attr(el, "manufacturingSite"),
+            manufacturer=attr(el, "manufacturer"),
+            manufacturing_site=attr(el, "manufacturingSite"),
             line=el.sourceline,
         )
         amount_el = next((c for c in el if local_name(c.tag) == "Amount"), None)
@@ -208,8 +220,9 @@ class _Reader:
         if frame_name == "Product":
             self.parts.append(part)
 
-    @staticmethod
-    def exemption(el: etree._Element) -> Exemption | None:
+    def exemption(self, el: etree._Element, list_id: str | None = None) -> Exemption | None:
+        """One ``Exemption``: its identity, the list it is declared under (``@authority``, an
+        ``ExemptionID``, else the enclosing Class C list), or None for a "no exemption" marker."""
         identity = attr(el, "identity")
         authority = attr(el, "authority")
         for sub in el:
@@ -218,17 +231,19 @@ class _Reader:
                 authority = authority or attr(sub, "authority")
         if identity is None:
             identity = (el.text or "").strip() or None
-        if identity is None:
-            return None
-        return Exemption(identity=identity, authority=authority,
-                         description=attr(el, "description"))
+        description = attr(el, "description") or attr(el, "name")
+        exemption = read_exemption(identity, authority=authority or list_id,
+                                   description=description)
+        if exemption is None and (identity or description):
+            self.no_exemption_markers.append(el.sourceline)
+        return exemption
 
-    def exemptions(self, el: etree._Element) -> list[Exemption]:
+    def exemptions(self, el: etree._Element, list_id: str | None = None) -> list[Exemption]:
         """Exemptions declared directly under ``el`` (a material or a substance category)."""
         found = []
         for child in el:
             if local_name(child.tag) == "Exemption":
-                exemption = self.exemption(child)
+                exemption = self.exemption(child, list_id)
                 if exemption is not None:
                     found.append(exemption)
         return found
@@ -244,6 +259,7 @@ class _Reader:
         substance = Substance(name=name, category=category, line=el.sourceline,
                               exemptions=list(category_exemptions))
         amount_el = concentration_el = None
+        own_exemptions = 0  # the substance's own exemptions come first, in declared order
         for child in el:
             child_name = local_name(child.tag)
             if child_name == "Amount":
@@ -254,9 +270,10 @@ class _Reader:
             elif child_name == "Concentration":
                 concentration_el = child
             elif child_name == "Exemption":
-                exemption = self.exemption(child)
+                exemption = self.exemption(child, _list_id_of(el))
                 if exemption is not None:
-                    substance.exemptions.insert(0, exemption)
+                    substance.exemptions.insert(own_exemptions, exemption)
+                    own_exemptions += 1
         self.identify(substance, el, part, material)
         if amount_el is not None:
             substance.declared = self.amount(amount_el, "Substance/Amount", part=part,
@@ -330,7 +347,8 @@ class _Reader:
             else:
                 if category_el not in categories:
                     categories[category_el] = (attr(category_el, "name"),
-                                               self.exemptions(category_el))
+                                               self.exemptions(category_el,
+                                                               _list_id_of(category_el)))
                 category, category_exemptions = categories[category_el]
             material.substances.append(
                 self.substance(sub, category, category_exemptions, part, name))
@@ -363,22 +381,40 @@ class _Reader:
             return None
 
     def class_c_list(self, el: etree._Element) -> None:
-        list_id = None
+        """A Class C list: per declarable substance category its identity (IPC-1752A 2.0
+        Amendment 3 ``SubstanceCategoryID``), whether it is above the threshold, exemptions."""
+        list_id = list_authority = None
         for child in el:
             if local_name(child.tag) == "SubstanceCategoryListID":
                 list_id = attr(child, "identity")
-        if list_id:
+                list_authority = attr(child, "authority")
+        if list_id and list_id not in self.regulatory_lists:
             self.regulatory_lists.append(list_id)
+        part = self.current_part
         for child in el:
             if local_name(child.tag) != "SubstanceCategory":
                 continue
             threshold = next((c for c in child if local_name(c.tag) == "Threshold"), None)
+            category_id = next((c for c in child if local_name(c.tag) == "SubstanceCategoryID"),
+                               None)
             above = attr(threshold, "overThreshold") if threshold is not None else None
+            exemptions = self.exemptions(child, list_id)
             self.class_c.append({
+                "part_number": part.part_number if part else None,
                 "list": list_id,
+                "list_authority": list_authority,
                 "category": attr(child, "name"),
+                "category_id": attr(category_id, "identity") if category_id is not None
+                else None,
+                "category_id_authority": attr(category_id, "authority")
+                if category_id is not None else None,
+                "reportable_application": attr(child, "reportableApplication"),
                 "above_threshold": None if above is None else above.lower() == "true",
-                "exemptions": [e.identity for e in self.exemptions(child)],
+                "threshold": attr(threshold, "threshold") if threshold is not None else None,
+                "exemptions": [e.identity for e in exemptions],
+                "exemption_details": [{"identity": e.identity, "authority": e.authority,
+                                       "list": e.exemption_list, "description": e.description}
+                                      for e in exemptions],
                 "line": child.sourceline,
             })
 
@@ -441,6 +477,12 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
         raise FmdError(f"no <{ROOT}> element: not an IPC-1752A declaration", path=reader.spath,
                        code="wrong-format")
 
+    if reader.no_exemption_markers:
+        reader.flags.append(QualityFlag(
+            "no-exemption-marker", f"{len(reader.no_exemption_markers)} exemption entr"
+            f"{'y says' if len(reader.no_exemption_markers) == 1 else 'ies say'} that no "
+            "exemption is claimed (a \"no exemption\" marker); read as no exemption",
+            severity="note", line=reader.no_exemption_markers[0], field="Exemption"))
     extra: dict[str, object] = {}
     if reader.unknown:
         extra["unknown_elements"] = reader.unknown
@@ -450,9 +492,15 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
     if reader.namespace and reader.namespace != NAMESPACE:
         extra["namespace"] = reader.namespace
     has_d = any(p.materials for p in reader.parts)
+    # the classes the file says it holds (Include/Sectional/SubSectional @name: A, C, D) and the
+    # ones its content shows; a Class A file states the part without composition
+    stated = {s.strip().upper() for s in reader.sections}
     declaration_class = "/".join(
-        c for c, present in (("C", bool(reader.class_c)), ("D", has_d)) if present
+        c for c, present in (("A", "A" in stated), ("C", bool(reader.class_c) or "C" in stated),
+                             ("D", has_d)) if present
     ) or None
+    if reader.sections:
+        extra["sectionals"] = reader.sections
     declaration = Declaration(
         source_path=str(path),
         sha256=facts.sha256,
@@ -467,6 +515,19 @@ def parse_ipc1752(path: str | Path, policy: ValidationPolicy = DEFAULT_POLICY) -
         flags=reader.flags,
     )
     return validate(declaration, policy)
+
+
+def _list_id_of(el: etree._Element) -> str | None:
+    """The ``SubstanceCategoryListID`` identity of the list enclosing ``el``, if any."""
+    parent = el.getparent()
+    while parent is not None:
+        if local_name(parent.tag) == "SubstanceCategoryList":
+            for child in parent:
+                if local_name(child.tag) == "SubstanceCategoryListID":
+                    return attr(child, "identity")
+            return None
+        parent = parent.getparent()
+    return None
 
 
 def _inside_material(el: etree._Element) -> bool:

@@ -61,9 +61,13 @@ class QualityFlag:
 class Exemption:
     """A regulatory exemption the supplier claims for a substance use, e.g. EU RoHS 7(c)-I."""
 
-    identity: str
-    authority: str | None = None  # e.g. "EU RoHS", "EUROHS-1907"
+    identity: str  # the regulation's own index, e.g. "6(c)", "7(c)-I", ELV "3", China RoHS "7.3"
+    authority: str | None = None  # the list as declared, verbatim: "EUROHS-1907", "LR04", …
     description: str | None = None
+    #: the list it belongs to ("EU RoHS Annex III", "EU ELV Annex II", "China RoHS", …; see
+    #: fmd_parsers/data/exemption_lists.yaml), None when the declaration does not say
+    exemption_list: str | None = None
+    code: str | None = None  # the declaring tool's own code when it differs (chemSHERPA)
 
 
 @dataclass(slots=True)
@@ -117,6 +121,7 @@ class DeclaredPart:
     name: str | None = None
     version: str | None = None
     manufacturer: str | None = None
+    manufacturing_site: str | None = None  # where it is made; never taken as the manufacturer
     mass_g: float | None = None
     declared_mass: DeclaredAmount | None = None
     unit_type: str | None = None  # "Each", "Meter", …

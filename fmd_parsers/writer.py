@@ -58,7 +58,8 @@ def write_ipc1752(declaration: Declaration, path: str | Path, *, version: str = 
                 with xf.element(f"{_NS}Product", unitType=part.unit_type or "Each"):
                     ids = {"itemNumber": part.part_number}
                     for key, value in (("itemName", part.name), ("version", part.version),
-                                       ("manufacturer", part.manufacturer)):
+                                       ("manufacturer", part.manufacturer),
+                                       ("manufacturingSite", part.manufacturing_site)):
                         if value:
                             ids[key] = value
                     with xf.element(f"{_NS}ProductID", **ids):

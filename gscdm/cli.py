@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.tree import Tree
@@ -135,6 +136,9 @@ def _outcome_line(outcome: FileOutcome) -> str:
     extra = f", supersedes the previous declaration of {', '.join(outcome.superseded)}" \
         if outcome.superseded else ""
     flags = f", {outcome.flags} data-quality flag(s)" if outcome.flags else ""
+    if outcome.clashes:
+        extra += (f", [yellow]part number clash[/] on {', '.join(outcome.clashes)}: kept beside "
+                  f"the declaration in force, not replacing it")
     return f"{outcome.status:<9} {Path(outcome.path).name} — {what}{extra}{flags}"
 
 
@@ -242,6 +246,18 @@ def _print_part(view: PartView) -> None:
     out.print(f"[bold]{view.part_number}[/] {view.name or ''} — {_grams(view.mass_g)} "
               f"(supplier {view.supplier or '?'}, {view.format}, "
               f"{view.declaration_date or 'undated'})")
+    if view.manufacturer or view.manufacturing_site:
+        out.print(f"manufacturer {view.manufacturer or '?'}, made at "
+                  f"{view.manufacturing_site or '?'}", markup=False)
+    if view.declared_categories:
+        table = Table("list", "category", "id", "above threshold", "exemptions",
+                      title="Declared substance categories (Class C / declaration for compliance)")
+        for item in view.declared_categories:
+            above = {True: "yes", False: "no", None: "?"}[item["above_threshold"]]
+            table.add_row(item["list"] or "", item["category"] or "", item["category_id"] or "",
+                          above, ", ".join(f"{e['identity']} ({e.get('list') or '?'})"
+                                           for e in item["exemptions"]))
+        out.print(table)
     table = Table("material / substance", "CAS", "mass", "ppm", "recycled")
     for mat in view.materials:
         recycled = f"{mat.recycled_share:.0%} {mat.recycled_kind}" if mat.recycled_kind else ""
@@ -249,8 +265,12 @@ def _print_part(view: PartView) -> None:
                       _grams(mat.mass_g), "", recycled)
         for sub in mat.substances:
             ppm = "" if sub.concentration_ppm is None else f"{sub.concentration_ppm:,.0f}"
-            exempt = f" [exemption {', '.join(sub.exemptions)}]" if sub.exemptions else ""
-            table.add_row(f"  {sub.name}{exempt}", sub.cas or "", _grams(sub.mass_g), ppm, "")
+            exempt = (" [exemption " + ", ".join(
+                f"{e['identity']} ({e['list'] or e['authority'] or 'list not stated'})"
+                for e in sub.exemption_details) + "]") if sub.exemption_details else ""
+            # escaped: Rich would take "[exemption …]" for a markup tag and drop it
+            table.add_row(f"  {escape(sub.name + exempt)}", sub.cas or "", _grams(sub.mass_g),
+                          ppm, "")
     out.print(table)
     for flag in view.flags:
         out.print(f"[yellow]{flag.severity}[/] {flag.code}: {flag.message}")
@@ -525,11 +545,19 @@ def _print_compliance(result: ComplianceResult) -> None:
         for f in result.findings:
             exemption = f"{f.exemption} (to {f.exemption_expires})" if f.exemption_expires \
                 else (f.exemption or "")
+            if f.exemption and f.exemption_list:
+                exemption += f" [{f.exemption_list}]"
+            if f.candidate_exemptions:
+                exemption += "candidates: " + ", ".join(
+                    f"{c['id']} (to {c['expires'] or '?'})" for c in f.candidate_exemptions)
             table.add_row(f.part_number, f.material if f.basis != "article" else
                           f"article {f.article}", f.substance, f.cas or "",
                           f"{f.concentration_ppm:,.0f}", f"{f.limit_ppm:,.0f}", f.regulation,
                           f.outcome, exemption)
         out.print(table)
+    for f in result.findings:
+        if f.outcome in {"restricted", "needs review"} and f.note:
+            err.print(f"{f.part_number} / {f.material}: {f.note}", markup=False, soft_wrap=True)
     for gap in result.gaps:
         where = " / ".join(x for x in (gap.part_number, gap.material, gap.substance) if x)
         out.print(f"[yellow]data gap[/] {where}: {gap.reason}", markup=True)

@@ -34,7 +34,7 @@ def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
     report.context = {
         "rohs_headers": [(h.get("en", h["key"]), h.get("zh") if tr.lang == "zh" else None)
                          for h in headers],
-        "outcomes": ["restricted", "exempt", "declarable", "disclose"],
+        "outcomes": ["restricted", "needs review", "exempt", "declarable", "disclose"],
     }
     report.sheets = _sheets(screening, tr)
     return report
@@ -44,7 +44,9 @@ def _sheets(c: dict[str, Any], tr: Translator) -> list[Sheet]:
     findings = [[f["part_number"], f["article"] if f["basis"] == "article" else f["material"],
                  f["substance"], f["cas"], f["concentration_ppm"], f["limit_ppm"],
                  f["regulation"], f["outcome"], f["exemption"], f["exemption_expires"],
-                 f["basis"], f["substance_mass_g"], f["reference_mass_g"]]
+                 f["basis"], f["substance_mass_g"], f["reference_mass_g"], f["exemption_list"],
+                 "; ".join(f"{x['id']} ({x['expires'] or '?'})"
+                           for x in f["candidate_exemptions"]) or None]
                 for f in c["findings"]]
     keys = [h.get("en", h["key"]) for h in c["china_rohs"]["headers"]]
     table = [[r["part_number"], r["name"], *(r["marks"].get(k, "?") for k in keys)]
@@ -60,7 +62,8 @@ def _sheets(c: dict[str, Any], tr: Translator) -> list[Sheet]:
                                       "compliance.regulation", "compliance.outcome",
                                       "compliance.exemption", "compliance.expires",
                                       "compliance.basis", "compliance.substance_g",
-                                      "compliance.reference_g")],
+                                      "compliance.reference_g", "compliance.exemption_list",
+                                      "compliance.candidates")],
               findings, {4: "#,##0.0", 5: "#,##0"}),
         Sheet(str(tr.t("xlsx.sheet.china_rohs")),
               [str(tr.t("xlsx.part")), str(tr.t("xlsx.name")), *keys], table,

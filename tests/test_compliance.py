@@ -18,6 +18,7 @@ from fmd_parsers.cas import cas_checksum_ok
 from lca_engine.compliance import (
     COMPLIANT,
     INCOMPLETE,
+    NEEDS_REVIEW,
     NON_COMPLIANT,
     SubstanceListError,
     load_lists,
@@ -350,7 +351,7 @@ def test_exemption_conditions_are_checked(db: MaterialDatabase, tmp_path: Path) 
             "Steel with lead", 1.0, _substance("Iron", "7439-89-6", 0.997),
             _substance("Lead", "7439-92-1", 0.003, exemption="2(c)(i)",
                        authority="ELV Directive 2000/53/EC Annex II"))),
-        # an exemption the shipped table does not know is honoured as declared, and said so
+        # an exemption the shipped table does not know cannot be verified: needs review
         _declaration(tmp_path / "other.xml", "T-OTHER", 1.0, _material(
             "Flip-chip solder", 1.0, _substance("Lead", "7439-92-1", 0.9, exemption="15(a)"),
             _substance("Tin", "7440-31-5", 0.1))),
@@ -376,8 +377,13 @@ def test_exemption_conditions_are_checked(db: MaterialDatabase, tmp_path: Path) 
     elv = rohs("T-ELV")
     assert elv.outcome == "restricted" and "not EU RoHS" in elv.note  # type: ignore
     other = rohs("T-OTHER")
-    assert (other.outcome, other.exemption) == ("exempt", "15(a)")  # type: ignore[attr-defined]
-    assert "not in the shipped Annex III table" in other.note  # type: ignore[attr-defined]
+    # issue 12.6: a made-up or unknown ID is never honoured: named, and the status is not
+    # compliant (it was "exempt" and the part "compliant")
+    assert (other.outcome, other.exemption) == ("needs review", "15(a)")  # type: ignore
+    assert "exemption 15(a) is not in the shipped EU RoHS Annex III table" in other.note  # type: ignore
+    screened = screen(db, "T-OTHER", on=TODAY)
+    assert screened.status == NEEDS_REVIEW == "needs-review"
+    assert [p.status for p in screened.parts] == [NEEDS_REVIEW]
 
 
 def test_group_members_are_summed_and_names_and_ppm_resolve(db: MaterialDatabase,

@@ -88,7 +88,9 @@ def test_housing_part_and_alloy_in_grams(housing):
     (part,) = housing.parts
     assert part.part_number == "NB14-ACOV-02"
     assert part.name == "A-cover, die-cast aluminium, powder coated"
-    assert (part.version, part.manufacturer, part.unit_type) == ("C", "Kunshan, CN", "each")
+    # manufacturingSite is where the part is made, not who makes it (issue 19, defect 5)
+    assert (part.version, part.manufacturing_site, part.unit_type) == ("C", "Kunshan, CN", "each")
+    assert part.manufacturer is None
     assert part.mass_g == pytest.approx(152.5)
     assert [m.name for m in part.materials] == [
         "Aluminium alloy ADC12 (die-cast)", "Polyester powder coating"]
@@ -348,7 +350,9 @@ def test_partial_composition_lead_exemptions_and_compliance(switch):
     assert lead.concentration_ppm == pytest.approx(20_000)
     assert [(e.identity, e.authority) for e in lead.exemptions] == [
         ("6(c)", "EU-RoHS-AnnexIII"), ("7.3", "China-RoHS_Ver.2.06.00")]
-    assert "[list entry 00040-B-00]" in lead.exemptions[0].description
+    # each exemption keeps its list (issue 19, defect 2) and the tool's own code beside regIndex
+    assert [(e.exemption_list, e.code) for e in lead.exemptions] == [
+        ("EU RoHS Annex III", "00040-B-00"), ("China RoHS", "02036-A-00")]
     compliance = {c["id"]: c for c in switch.extra["compliance"]}
     lead_group = compliance["00025"]
     assert lead_group["above_threshold"] is True

@@ -15,6 +15,7 @@ from .lists import SubstanceListError, SubstanceLists, load_lists, normalise_exe
 from .model import (
     COMPLIANT,
     INCOMPLETE,
+    NEEDS_REVIEW,
     NON_COMPLIANT,
     ChinaRohsRow,
     ComplianceResult,
@@ -28,6 +29,7 @@ from .screen import screen
 __all__ = [
     "COMPLIANT",
     "INCOMPLETE",
+    "NEEDS_REVIEW",
     "NON_COMPLIANT",
     "ChinaRohsRow",
     "ComplianceResult",

@@ -85,6 +85,9 @@ class RohsExemption:
     expires: tuple[tuple[frozenset[int], date], ...] = ()
     note: str | None = None
     source: str | None = None
+    #: the exemption's material condition (e.g. 6(c) "copper alloy") over the material's name and
+    #: group; only used to propose candidates, never to exempt. None: never proposed.
+    materials: re.Pattern[str] | None = None
 
     def expiry_for(self, category: int) -> date | None:
         """Expiry date for an Annex I category; None when the table gives none for it."""
@@ -364,6 +367,10 @@ def _categories(spec: str, *, path: Path) -> frozenset[int]:
     return frozenset(found)
 
 
+_EXEMPTION_KEYS = frozenset({"id", "text", "substances", "max_ppm", "min_ppm", "expires", "note",
+                             "source", "materials"})
+
+
 def read_rohs(path: Path) -> RohsList:
     data = _yaml(path)
     groups: dict[str, SubstanceGroup] = {}
@@ -377,6 +384,17 @@ def read_rohs(path: Path) -> RohsList:
     exemptions: dict[str, RohsExemption] = {}
     for item in data.get("exemptions") or []:
         identity = normalise_exemption_id(str(item["id"]))
+        unknown_keys = set(item) - _EXEMPTION_KEYS
+        if unknown_keys:
+            raise SubstanceListError(f"exemption {identity} has unknown keys "
+                                     f"{sorted(unknown_keys)}", path=path, field="exemptions")
+        try:
+            materials = re.compile(str(item["materials"]), re.IGNORECASE) \
+                if item.get("materials") else None
+        except re.error as exc:
+            raise SubstanceListError(f"exemption {identity}: materials is not a regular "
+                                     f"expression: {exc}", path=path,
+                                     field="exemptions.materials") from exc
         unknown = set(item.get("substances") or []) - set(groups)
         if unknown:
             raise SubstanceListError(f"exemption {identity} names unknown substances "
@@ -390,7 +408,7 @@ def read_rohs(path: Path) -> RohsList:
             max_ppm=float(item["max_ppm"]) if item.get("max_ppm") is not None else None,
             min_ppm=float(item["min_ppm"]) if item.get("min_ppm") is not None else None,
             expires=tuple((c, d) for c, d in expires if d is not None),
-            note=item.get("note"), source=item.get("source"))
+            note=item.get("note"), source=item.get("source"), materials=materials)
     return RohsList(name=str(data.get("list", "EU RoHS")), version=str(data.get("version", "")),
                     date=_date(data.get("date"), path=path, field="date"), groups=groups,
                     exemptions=exemptions, default_category=int(data.get("default_category", 3)),

@@ -9,6 +9,8 @@ Outcomes of a finding:
 
 - ``restricted`` - above a restriction limit with no exemption that covers it: non-compliant;
 - ``exempt`` - above the limit, covered by a valid exemption (shown with its expiry);
+- ``needs review`` - above the limit, with a declared exemption the shipped table does not hold:
+  it cannot be verified, so the part and the product are ``needs-review``, never compliant;
 - ``declarable`` - above a reporting threshold (REACH SVHC per article, IEC 62474 DSL): an
   information obligation (REACH Art. 33, SCIP notification), not a non-compliance;
 - ``disclose`` - China RoHS "X" in the hazardous-substance table (marking, SJ/T 11364).
@@ -25,11 +27,13 @@ from typing import Any
 COMPLIANT = "compliant"
 NON_COMPLIANT = "non-compliant"
 INCOMPLETE = "incomplete data"
+NEEDS_REVIEW = "needs-review"  # an exemption the shipped table cannot verify
 
 RESTRICTED = "restricted"
 EXEMPT = "exempt"
 DECLARABLE = "declarable"
 DISCLOSE = "disclose"
+REVIEW = "needs review"
 
 EU_ROHS = "EU RoHS"
 REACH_SVHC = "REACH SVHC"
@@ -65,6 +69,11 @@ class Finding:
     list_entry: dict[str, Any] = field(default_factory=dict)
     product_concentration_ppm: float | None = None  # same substance over the whole product
     note: str | None = None
+    exemption_list: str | None = None  # the list the cited exemption is declared under
+    #: every exemption declared for the use, with its list and what became of it
+    declared_exemptions: list[dict[str, Any]] = field(default_factory=list)
+    #: restricted with no valid exemption: the exemptions whose conditions the material meets
+    candidate_exemptions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +97,9 @@ class Finding:
             "product_concentration_ppm": _round(self.product_concentration_ppm, 3),
             "list_entry": self.list_entry,
             "note": self.note,
+            "exemption_list": self.exemption_list,
+            "declared_exemptions": self.declared_exemptions,
+            "candidate_exemptions": self.candidate_exemptions,
         }
 
 
@@ -186,6 +198,9 @@ class ComplianceResult:
     china_rohs_table: list[ChinaRohsRow] = field(default_factory=list)
     lists: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: what the declarations themselves state per part (IPC-1752A Class C lists and categories,
+    #: IEC 62474 declarations for compliance), beside the screening of their compositions
+    declared_categories: list[dict[str, Any]] = field(default_factory=list)
 
     def by_outcome(self, outcome: str) -> list[Finding]:
         return [f for f in self.findings if f.outcome == outcome]
@@ -234,6 +249,7 @@ class ComplianceResult:
             "summary": self.summary(),
             "lists": self.lists,
             "notes": self.notes,
+            "declared_categories": self.declared_categories,
         }
 
     # -- CSV export ---------------------------------------------------------------------------
@@ -241,7 +257,7 @@ class ComplianceResult:
     CSV_COLUMNS = ("kind", "part_number", "quantity", "article", "material", "substance", "cas",
                    "concentration_ppm", "limit_ppm", "regulation", "outcome", "exemption",
                    "exemption_expires", "basis", "substance_mass_g", "reference_mass_g",
-                   "product_concentration_ppm", "note")
+                   "product_concentration_ppm", "note", "exemption_list", "candidate_exemptions")
 
     def csv_rows(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -255,7 +271,10 @@ class ComplianceResult:
                 "basis": f.basis, "substance_mass_g": _round(f.substance_mass_g, 9),
                 "reference_mass_g": _round(f.reference_mass_g, 9),
                 "product_concentration_ppm": _round(f.product_concentration_ppm, 3),
-                "note": f.note})
+                "note": f.note, "exemption_list": f.exemption_list,
+                "candidate_exemptions": "; ".join(
+                    f"{c['id']} (until {c['expires'] or '?'})"
+                    for c in f.candidate_exemptions) or None})
         for g in self.gaps:
             rows.append({"kind": "data gap", "part_number": g.part_number,
                          "quantity": g.quantity, "material": g.material,

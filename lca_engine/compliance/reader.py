@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lca_engine.db import models as m
+from lca_engine.db.queries import declared_categories
 
 
 @dataclass(slots=True)
@@ -35,6 +36,8 @@ class MaterialRow:
     mass_g: float | None
     comment: str | None
     exemptions: list[dict[str, Any]] = field(default_factory=list)
+    material_group: str | None = None
+    material_class: str | None = None
     substances: list[SubstanceRow] = field(default_factory=list)
 
 
@@ -46,6 +49,9 @@ class PartRow:
     declaration_file: str
     declaration_date: str | None
     materials: list[MaterialRow] = field(default_factory=list)
+    #: what the declaration states beside the composition: IPC-1752A Class C categories
+    #: (``extra["class_c"]``) and IEC 62474 declarations for compliance (``extra["compliance"]``)
+    declared_categories: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
@@ -59,19 +65,23 @@ def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
     row: Any  # the three queries below return rows of three shapes
     for row in session.execute(
             select(pv.id, part.part_number, pv.name, pv.mass_g, decl.file_name,
-                   decl.declaration_date)
+                   decl.declaration_date, decl.format, decl.extra)
             .join(pv, current).join(decl, decl.id == pv.declaration_id)):
         parts[row.id] = PartRow(
             part_number=row.part_number, name=row.name, mass_g=row.mass_g,
             declaration_file=row.file_name,
-            declaration_date=row.declaration_date.isoformat() if row.declaration_date else None)
+            declaration_date=row.declaration_date.isoformat() if row.declaration_date else None,
+            declared_categories=declared_categories(row.extra, row.part_number, row.format))
     materials: dict[int, MaterialRow] = {}
     for row in session.execute(
-            select(hm.id, hm.part_version_id, hm.name, hm.mass_g, hm.comment, hm.exemptions)
+            select(hm.id, hm.part_version_id, hm.name, hm.mass_g, hm.comment, hm.exemptions,
+                   hm.material_group, hm.material_class)
             .join(pv, pv.id == hm.part_version_id).join(part, current)
             .order_by(hm.part_version_id, hm.position)):
         material = MaterialRow(name=row.name, mass_g=row.mass_g, comment=row.comment,
-                               exemptions=list(row.exemptions or []))
+                               exemptions=list(row.exemptions or []),
+                               material_group=row.material_group,
+                               material_class=row.material_class)
         materials[row.id] = material
         parts[row.part_version_id].materials.append(material)
     for row in session.execute(
@@ -84,3 +94,4 @@ def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
             mass_g=row.mass_g, concentration_ppm=row.concentration_ppm, category=row.category,
             exemptions=list(row.exemptions or [])))
     return {p.part_number: p for p in parts.values()}
+

@@ -27,17 +27,19 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fmd_parsers.exemptions import exemption_lists, list_key
 from lca_engine.db import MaterialDatabase
 from lca_engine.db.engine import read_snapshot
 from lca_engine.db.queries import product_view
 
 from .lists import (
     DslEntry,
+    RohsExemption,
     SubstanceGroup,
     SubstanceLists,
     SvhcEntry,
@@ -53,9 +55,11 @@ from .model import (
     EXEMPT,
     IEC_62474,
     INCOMPLETE,
+    NEEDS_REVIEW,
     NON_COMPLIANT,
     REACH_SVHC,
     RESTRICTED,
+    REVIEW,
     ChinaRohsRow,
     ComplianceResult,
     Finding,
@@ -72,8 +76,24 @@ ARTICLE = "article"
 EXPIRY_WARNING_DAYS = 365
 
 _SUB_ARTICLE = re.compile(r"^sub-(?:product|part)\s+(.+?)(?:;\s.*)?$", re.DOTALL)
-_OTHER_REGIME = re.compile(r"\belv\b|2000/53|end[- ]of[- ]life vehicle|\bgadsl\b", re.IGNORECASE)
 _ANNEX_IV = re.compile(r"annex\s*iv\b|annexiv|\biv-\d", re.IGNORECASE)
+ANNEX_III = "EU RoHS Annex III"
+ANNEX_IV = "EU RoHS Annex IV"
+_ROHS_LISTS = frozenset({ANNEX_III, ANNEX_IV})
+
+
+@dataclass(slots=True)
+class _Verdict:
+    """What the declared exemptions make of one use above an EU RoHS limit."""
+
+    outcome: str
+    exemption: str | None
+    text: str | None
+    expires: date | None
+    note: str | None
+    exemption_list: str | None
+    declared: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -98,6 +118,7 @@ class _Use:
     name: str | None
     quantity: float = 0.0
     assembly: bool = False
+    bom_mass_g: float | None = None  # the BoM's mass of one unit (part_mass_g), if given
 
 
 @dataclass(slots=True)
@@ -108,6 +129,9 @@ class _PartOutcome:
     matches: list[NameMatch] = field(default_factory=list)
     marks: dict[str, str] = field(default_factory=dict)
     svhc_mass_g: dict[str, float] = field(default_factory=dict)  # SVHC entry → grams per unit
+    #: the declaration's own statements (Class C, declaration for compliance), each with what
+    #: screening makes of it (``screening``): see ``_Screener._declared``
+    declared: list[dict[str, Any]] = field(default_factory=list)
 
 
 def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None = None,
@@ -135,6 +159,8 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
                 use = uses.setdefault(node.part_number, _Use(name=node.name))
                 use.quantity += node.total_quantity
                 use.assembly = use.assembly or bool(node.children)
+                if node.mass_source == "bom":  # no declared mass: the BoM's part_mass_g
+                    use.bom_mass_g = node.own_mass_g
             parts = read_parts(session, set(uses))
         else:
             parts = read_parts(session, {key})
@@ -166,7 +192,9 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
             result.china_rohs_table.append(ChinaRohsRow(
                 part_number, use.name, {_header(lists, k): "?" for k in china_keys}))
             continue
-        outcome = screener.part(part, china_keys)
+        outcome = screener.part(_with_bom_mass(part, use.bom_mass_g), china_keys)
+        result.declared_categories.extend(
+            {"part_number": part_number, **item} for item in outcome.declared)
         items: list[Finding | Gap] = [*outcome.findings, *outcome.gaps]
         for item in items:
             item.quantity = use.quantity
@@ -176,8 +204,12 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
         result.name_matches.extend(outcome.matches)
         for entry, grams in outcome.svhc_mass_g.items():
             svhc_product_g[entry] += grams * use.quantity
-        if any(f.outcome == RESTRICTED for f in outcome.findings):
+        # without a composition, the declaration's own Class C statement decides
+        stated = {d.get("screening") for d in outcome.declared} if not part.materials else set()
+        if any(f.outcome == RESTRICTED for f in outcome.findings) or RESTRICTED in stated:
             status = NON_COMPLIANT
+        elif any(f.outcome == REVIEW for f in outcome.findings) or REVIEW in stated:
+            status = NEEDS_REVIEW
         elif outcome.gaps or outcome.unresolved:
             status = INCOMPLETE
         else:
@@ -192,12 +224,31 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
         for finding in result.findings:
             if finding.regulation == REACH_SVHC and finding.group in svhc_product_g:
                 finding.product_concentration_ppm = svhc_product_g[finding.group] / mass_g * 1e6
-    if result.by_outcome(RESTRICTED):
+    part_statuses = {p.status for p in result.parts}
+    if result.by_outcome(RESTRICTED) or NON_COMPLIANT in part_statuses:
         result.status = NON_COMPLIANT
+    elif result.by_outcome(REVIEW) or NEEDS_REVIEW in part_statuses:
+        result.status = NEEDS_REVIEW
     elif result.gaps or result.unresolved:
         result.status = INCOMPLETE
     result.notes = _notes(result, lists, on)
     return result
+
+
+def _with_bom_mass(part: PartRow, bom_mass_g: float | None) -> PartRow:
+    """A declaration that gives no mass (a chemSHERPA-CI chemical product: substances as mass
+    percents only) takes the BoM's mass of one unit; its single material is the whole part."""
+    if bom_mass_g is None or part.mass_g is not None or len(part.materials) != 1 \
+            or part.materials[0].mass_g is not None:
+        return part
+    (material,) = part.materials
+    substances = [replace(s, mass_g=s.concentration_ppm * 1e-6 * bom_mass_g)
+                  if s.mass_g is None and s.concentration_ppm is not None else s
+                  for s in material.substances]
+    note = "mass from the BoM (the declaration gives none)"
+    return replace(part, mass_g=bom_mass_g, materials=[replace(
+        material, mass_g=bom_mass_g, substances=substances,
+        comment=f"{material.comment}; {note}" if material.comment else note)])
 
 
 def _header(lists: SubstanceLists, key: str) -> str:
@@ -309,7 +360,65 @@ class _Screener:
         self._svhc(part, materials, out)
         self._dsl(part, materials, out)
         self._china(part, materials, china_keys, out)
+        self._declared(part, out)
         return out
+
+    # -- what the declaration states (IPC-1752A Class C, IEC 62474 compliance) -----------------
+
+    def _declared(self, part: PartRow, out: _PartOutcome) -> None:
+        """Each stated category with ``screening``: for an EU RoHS list, a category above its
+        threshold is ``restricted`` unless an EU RoHS exemption from the table that covers it is
+        declared (``exempt``; one the table does not hold: ``needs review``). Without a
+        composition to screen (a Class C-only declaration) that statement decides the part's
+        status; with one, the composition does and the statement is shown beside it."""
+        lists = exemption_lists()
+        for item in part.declared_categories:
+            row = dict(item)
+            out.declared.append(row)
+            listed = lists.list_of(item.get("list"))
+            if listed is None or listed.regulation != EU_ROHS:
+                row["screening"] = None
+                continue
+            groups = [g for g in self.lists.rohs.groups.values()
+                      if g.matches_category(item.get("category"))]
+            if not groups:
+                row["screening"] = "category not matched to an EU RoHS restriction"
+                continue
+            if item.get("above_threshold") is not True:
+                row["screening"] = ("below threshold" if item.get("above_threshold") is False
+                                    else "threshold not stated")
+                continue
+            row["screening"], row["screening_note"] = self._declared_exemption(
+                groups[0], item.get("exemptions") or [])
+
+    def _declared_exemption(self, group: SubstanceGroup,
+                            exemptions: list[dict[str, Any]]) -> tuple[str, str]:
+        reasons, unknown = [], []
+        for item in exemptions:
+            raw = str(item.get("identity") or "")
+            listed = item["list"] if "list" in item else list_key(item.get("authority"))
+            if listed is not None and listed not in _ROHS_LISTS:
+                reasons.append(f"{raw} is declared under {listed}, not EU RoHS")
+                continue
+            ref = self.lists.rohs.exemptions.get(normalise_exemption_id(raw))
+            if ref is None:
+                unknown.append(raw)
+                continue
+            expiry = ref.expiry_for(self.category)
+            if group.key not in ref.substances:
+                reasons.append(f"{ref.id} does not cover {group.name}")
+            elif expiry is not None and self.on > expiry:
+                reasons.append(f"{ref.id} expired on {expiry.isoformat()} for category "
+                               f"{self.category}")
+            else:
+                until = f" until {expiry.isoformat()}" if expiry else ""
+                return EXEMPT, (f"{ref.id}{until} (its concentration condition cannot be "
+                                f"checked without a composition)")
+        if unknown:
+            return REVIEW, (f"exemption {', '.join(unknown)} is not in the shipped EU RoHS "
+                            f"table: it cannot be verified")
+        return RESTRICTED, ("stated above the EU RoHS threshold with no exemption that applies"
+                            + (f": {'; '.join(reasons)}" if reasons else ""))
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -339,75 +448,145 @@ class _Screener:
                 ppm, mass = self._sum(members)
                 if ppm is None or ppm <= group.limit_ppm:
                     continue
-                outcome, exemption, text, expires, note = self._exemption(group, members, mat,
-                                                                         ppm)
+                verdict = self._exemption(group, members, mat, ppm)
                 substance, cas = self._names(members)
                 out.findings.append(Finding(
                     part_number=part.part_number, material=mat.row.name, substance=substance,
                     cas=cas, concentration_ppm=ppm, limit_ppm=group.limit_ppm,
-                    regulation=EU_ROHS, exemption=exemption, outcome=outcome,
+                    regulation=EU_ROHS, exemption=verdict.exemption, outcome=verdict.outcome,
                     basis=HOMOGENEOUS, substance_mass_g=mass, reference_mass_g=mat.row.mass_g,
-                    group=group.name, article=mat.article, exemption_text=text,
-                    exemption_expires=expires.isoformat() if expires else None,
+                    group=group.name, article=mat.article, exemption_text=verdict.text,
+                    exemption_expires=verdict.expires.isoformat() if verdict.expires else None,
                     list_entry={"list": "Directive 2011/65/EU Annex II",
                                 "version": self.lists.rohs.version,
                                 "category": self.category},
-                    note=note))
+                    note=verdict.note, exemption_list=verdict.exemption_list,
+                    declared_exemptions=verdict.declared,
+                    candidate_exemptions=verdict.candidates))
 
     def _exemption(self, group: SubstanceGroup, members: list[_Substance], mat: _Material,
-                   ppm: float) -> tuple[str, str | None, str | None, date | None, str | None]:
-        """(outcome, exemption id, exemption text, expiry, note) for a use above the limit."""
-        declared: dict[str, dict[str, Any]] = {}
+                   ppm: float) -> _Verdict:
+        """What the declared exemptions make of a use above the EU RoHS limit.
+
+        Only exemptions declared under an EU RoHS list (Annex III, or Annex IV for categories 8
+        and 9), or under no stated list, are considered: an ELV or China RoHS entry of the same
+        use is kept in ``declared`` and never cited. A valid one exempts; one the shipped table
+        does not hold cannot be verified (``needs review``); otherwise the use is restricted and
+        the candidates whose conditions the material meets are named."""
+        declared: dict[tuple[str, str | None], dict[str, Any]] = {}
         for item in [e for s in members for e in s.row.exemptions] + mat.row.exemptions:
             identity = str(item.get("identity") or "").strip()
-            if identity:
-                declared.setdefault(normalise_exemption_id(identity), item)
-        if not declared:
-            return RESTRICTED, None, None, None, "no exemption declared"
-        reasons = []
-        for ident, item in declared.items():
-            authority = str(item.get("authority") or "")
-            raw = str(item.get("identity") or "")
-            if _OTHER_REGIME.search(authority) or _OTHER_REGIME.search(raw):
-                reasons.append(f"{raw} is declared under {authority or 'another regime'}, not EU "
-                               f"RoHS Annex III")
+            if not identity:
                 continue
-            if _ANNEX_IV.search(authority) or _ANNEX_IV.search(raw):
+            listed = item.get("list") if "list" in item else list_key(item.get("authority"))
+            declared.setdefault((normalise_exemption_id(identity), listed), item)
+        verdicts: list[dict[str, Any]] = []
+        reasons: list[str] = []
+        unverified: list[tuple[str, str | None, dict[str, Any]]] = []
+        # EU RoHS lists first, then exemptions whose list the declaration does not name
+        ordered = sorted(declared.items(), key=lambda kv: kv[0][1] not in _ROHS_LISTS)
+        found: _Verdict | None = None
+        for (ident, listed), item in ordered:
+            raw = str(item.get("identity") or "")
+            record = {"identity": raw, "list": listed, "authority": item.get("authority"),
+                      "code": item.get("code"), "applies": False}
+            verdicts.append(record)
+            if found is not None:
+                record["reason"] = f"not needed: {found.exemption} applies"
+                continue
+            if listed is not None and listed not in _ROHS_LISTS:
+                reason = f"{raw} is declared under {listed}, not EU RoHS"
+                record["reason"] = reason
+                reasons.append(reason)
+                continue
+            if listed == ANNEX_IV or (listed is None and _ANNEX_IV.search(raw)):
                 if self.category in (8, 9):
-                    return (EXEMPT, ident, item.get("description"), None,
-                            f"Annex IV exemption {ident} is not in the shipped table; honoured "
-                            f"as declared - verify its scope and expiry")
-                reasons.append(f"{raw} is an Annex IV exemption (categories 8 and 9 only)")
+                    record["reason"] = "Annex IV exemption: not in the shipped table"
+                    unverified.append((ident, ANNEX_IV, item))
+                else:
+                    reason = f"{raw} is an Annex IV exemption (categories 8 and 9 only)"
+                    record["reason"] = reason
+                    reasons.append(reason)
                 continue
             ref = self.lists.rohs.exemptions.get(ident)
             if ref is None:
-                return (EXEMPT, ident, item.get("description"), None,
-                        f"exemption {ident} is not in the shipped Annex III table; honoured as "
-                        f"declared - verify its scope and expiry")
-            if group.key not in ref.substances:
-                covers = ", ".join(self.lists.rohs.groups[k].name for k in sorted(ref.substances))
-                reasons.append(f"{ident} covers {covers}, not {group.name}")
+                record["reason"] = "not in the shipped Annex III table: cannot be verified"
+                unverified.append((ident, listed, item))
                 continue
-            if ref.max_ppm is not None and ppm > ref.max_ppm:
-                reasons.append(f"{ident} allows at most {ref.max_ppm / 1e4:g} % by weight; the "
-                               f"material holds {ppm / 1e4:.4g} %")
-                continue
-            if ref.min_ppm is not None and ppm < ref.min_ppm:
-                reasons.append(f"{ident} requires at least {ref.min_ppm / 1e4:g} % by weight; "
-                               f"the material holds {ppm / 1e4:.4g} %")
+            reason = self._condition_fails(ref, group, ppm)
+            if reason is not None:
+                record["reason"] = reason
+                reasons.append(reason)
                 continue
             expiry = ref.expiry_for(self.category)
-            if expiry is not None and self.on > expiry:
-                reasons.append(f"{ident} expired on {expiry.isoformat()} for category "
-                               f"{self.category}")
-                continue
             note = ref.note
             if expiry is None:
                 note = ((note + " ") if note else "") + (
                     f"No expiry date for category {self.category} in the shipped table.")
-            return EXEMPT, ident, ref.text, expiry, note
-        return (RESTRICTED, None, None, None,
-                "declared exemption does not apply: " + "; ".join(reasons))
+            record["applies"] = True
+            found = _Verdict(EXEMPT, ident, ref.text, expiry, note, listed or ANNEX_III)
+        if found is not None:
+            found.declared = verdicts
+            return found
+        if unverified:
+            ident, listed, item = unverified[0]
+            named = ", ".join(i for i, _, _ in unverified)
+            return _Verdict(
+                REVIEW, ident, item.get("description"), None,
+                f"exemption {named} is not in the shipped EU RoHS "
+                f"{'Annex IV' if listed == ANNEX_IV else 'Annex III'} table: it cannot be "
+                f"verified, so the part needs review (check its scope and expiry, or load a "
+                f"newer exemption table)" + (f"; {'; '.join(reasons)}" if reasons else ""),
+                listed, declared=verdicts)
+        candidates = self._candidates(group, mat, ppm)
+        if candidates:
+            named = "; ".join(
+                f"{c['id']} ({c['text']}; "
+                + (f"until {c['expires']} for category {self.category}" if c["expires"]
+                   else f"no expiry for category {self.category} in the table") + ")"
+                for c in candidates)
+            hint = f"candidate exemptions whose conditions the material meets: {named}"
+        else:
+            hint = "no exemption in the shipped table fits this material and concentration"
+        lead = ("no EU RoHS exemption declared" if not reasons
+                else "declared exemption does not apply: " + "; ".join(reasons))
+        return _Verdict(RESTRICTED, None, None, None, f"{lead}; {hint}", None,
+                        declared=verdicts, candidates=candidates)
+
+    def _condition_fails(self, ref: RohsExemption, group: SubstanceGroup,
+                         ppm: float) -> str | None:
+        """Why ``ref`` does not exempt this use (substance, concentration, expiry), or None."""
+        if group.key not in ref.substances:
+            covers = ", ".join(self.lists.rohs.groups[k].name for k in sorted(ref.substances))
+            return f"{ref.id} covers {covers}, not {group.name}"
+        if ref.max_ppm is not None and ppm > ref.max_ppm:
+            return (f"{ref.id} allows at most {ref.max_ppm / 1e4:g} % by weight; the material "
+                    f"holds {ppm / 1e4:.4g} %")
+        if ref.min_ppm is not None and ppm < ref.min_ppm:
+            return (f"{ref.id} requires at least {ref.min_ppm / 1e4:g} % by weight; the "
+                    f"material holds {ppm / 1e4:.4g} %")
+        expiry = ref.expiry_for(self.category)
+        if expiry is not None and self.on > expiry:
+            return f"{ref.id} expired on {expiry.isoformat()} for category {self.category}"
+        return None
+
+    def _candidates(self, group: SubstanceGroup, mat: _Material,
+                    ppm: float) -> list[dict[str, Any]]:
+        """Annex III entries whose material condition (data: ``materials`` in the table),
+        concentration condition and expiry all hold for this use: what could be declared."""
+        texts = [t for t in (mat.row.name, mat.row.material_group, mat.row.material_class) if t]
+        found = []
+        for ref in self.lists.rohs.exemptions.values():
+            if ref.materials is None or not any(ref.materials.search(t) for t in texts):
+                continue
+            if self._condition_fails(ref, group, ppm) is not None:
+                continue
+            expiry = ref.expiry_for(self.category)
+            found.append({"id": ref.id, "list": ANNEX_III, "text": ref.text,
+                          "expires": expiry.isoformat() if expiry else None,
+                          "max_ppm": ref.max_ppm, "min_ppm": ref.min_ppm,
+                          "source": ref.source})
+        return found
 
     # -- articles (REACH SVHC, IEC 62474 per-article entries) ----------------------------------
 

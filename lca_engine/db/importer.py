@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,7 @@ from fmd_parsers import (
     FMD_SUFFIXES,
     BomProduct,
     BomTable,
+    DeclaredPart,
     FmdError,
     ValidationPolicy,
     parse_declaration,
@@ -53,6 +54,7 @@ class FileOutcome:
     substances: int = 0
     flags: int = 0
     superseded: list[str] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)  # part numbers kept beside another (lenient)
     products: list[str] = field(default_factory=list)
     error: dict[str, object] | None = None
 
@@ -148,6 +150,9 @@ _LOCK_PART = select(m.Part.id, m.Part.current_version_id).where(
     m.Part.part_number == bindparam("part_number")).with_for_update()
 _CURRENT_DATE = select(m.Declaration.declaration_date).join(m.PartVersion).where(
     m.PartVersion.id == bindparam("version_id"))
+_CURRENT_IDENTITY = select(m.Declaration.id, m.Declaration.declaration_date,
+                           m.Declaration.file_name, m.PartVersion.name).join(m.PartVersion).where(
+    m.PartVersion.id == bindparam("version_id"))
 _SET_CURRENT = update(m.Part).where(m.Part.id == bindparam("part_id")).values(
     current_version_id=bindparam("new_version_id"))
 _SET_SUPERSEDED = update(m.PartVersion).where(m.PartVersion.id == bindparam("version_id")).values(
@@ -156,8 +161,10 @@ _DECLARATION_BY_SHA = select(m.Declaration.id).where(m.Declaration.sha256 == bin
 
 
 def _exemptions(items: Iterable[Any]) -> list[dict[str, str | None]]:
-    return [{"identity": e.identity, "authority": e.authority, "description": e.description}
-            for e in items]
+    """Exemptions as stored: the identity, the list identifier as declared (``authority``), the
+    canonical list it belongs to (``list``), the tool's own code and the description."""
+    return [{"identity": e.identity, "authority": e.authority, "list": e.exemption_list,
+             "code": e.code, "description": e.description} for e in items]
 
 
 def _flag_rows(flags: Iterable[ParsedFlag], *, declaration_id: int | None = None,
@@ -190,6 +197,30 @@ def _is_newer(new_date: date | None, current_date: date | None) -> bool:
     return new_date >= current_date
 
 
+def _same_name(a: str | None, b: str | None) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split()) if a and b else True
+
+
+def _placeholder_clash(declaration: ParsedDeclaration, part: DeclaredPart,
+                       current: Row[Any]) -> str | None:
+    """Why the new declaration of ``part`` must not replace the one in force, or None.
+
+    Suppliers reuse placeholder part numbers (``000-000-000``) for unrelated products. A newer
+    declaration of the same part number with another product name is a renamed product and
+    supersedes; one that is not dated later is another product, and replacing the declaration
+    in force with it would lose a part without a trace."""
+    if _same_name(part.name, current.name):
+        return None
+    new_date, old_date = declaration.declaration_date, current.declaration_date
+    if new_date is not None and old_date is not None and new_date > old_date:
+        return None
+    return (f"part number {part.part_number!r} is declared here as {part.name!r}"
+            f" ({new_date.isoformat() if new_date else 'undated'}) but is already declared as "
+            f"{current.name!r} ({old_date.isoformat() if old_date else 'undated'}) by "
+            f"{current.file_name}: a different product under the same part number and not a "
+            f"later declaration, so it does not replace it (placeholder part number?)")
+
+
 def store_declaration(session: Session, declaration: ParsedDeclaration, *,
                       file_size: int, lenient: bool) -> FileOutcome:
     """Write one parsed declaration inside the caller's transaction.
@@ -220,6 +251,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
                    [{"part_number": p.part_number} for p in declaration.parts], ["part_number"])
     substance_catalogue: dict[str, str] = {}
     substance_rows: list[dict[str, Any]] = []
+    clash_flags: list[ParsedFlag] = []
 
     for part in declaration.parts:
         part_id, current_version_id = conn.execute(
@@ -230,6 +262,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
             "name": part.name,
             "version": part.version,
             "manufacturer": part.manufacturer,
+            "manufacturing_site": part.manufacturing_site,
             "unit_type": part.unit_type,
             "mass_g": part.mass_g,
             "declared_mass_value": part.declared_mass.value if part.declared_mass else None,
@@ -237,10 +270,29 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
             "source_line": part.line,
         }).scalar_one()
         current_date = None
+        clash = None
         if current_version_id is not None:
-            current_date = conn.execute(
-                _CURRENT_DATE, {"version_id": current_version_id}).scalar()
-        if current_version_id is None or _is_newer(declaration.declaration_date, current_date):
+            current = conn.execute(_CURRENT_IDENTITY, {"version_id": current_version_id}).one()
+            current_date = current.declaration_date
+            clash = _placeholder_clash(declaration, part, current)
+        if clash is not None:
+            if not lenient:
+                raise FmdError(clash, path=declaration.source_path, line=part.line,
+                               field="ProductID", code="part-number-clash")
+            # Lenient: both declarations are kept; the one in force stays in force and the new
+            # one is stored as history, flagged on both so that neither is trusted unseen.
+            conn.execute(_SET_SUPERSEDED, {"version_id": version_id, "by_id": current_version_id})
+            clash_flags.append(ParsedFlag("part-number-clash", clash + "; kept beside it, not "
+                                          "in force", line=part.line, field="ProductID",
+                                          part_number=part.part_number))
+            # and on the declaration in force, so that `show` of the part says it too
+            conn.execute(_INSERT_FLAGS, _flag_rows([ParsedFlag(
+                "part-number-clash", f"{declaration.source_path} also declares part number "
+                f"{part.part_number!r}, as {part.name!r}: kept beside this declaration, which "
+                f"stays in force", field="ProductID", part_number=part.part_number)],
+                declaration_id=current.id))
+            outcome.clashes.append(part.part_number)
+        elif current_version_id is None or _is_newer(declaration.declaration_date, current_date):
             conn.execute(_SET_CURRENT, {"part_id": part_id, "new_version_id": version_id})
             if current_version_id is not None:
                 conn.execute(_SET_SUPERSEDED,
@@ -295,7 +347,7 @@ def store_declaration(session: Session, declaration: ParsedDeclaration, *,
                    ["cas"])
     if substance_rows:
         conn.execute(_INSERT_MATERIAL_SUBSTANCES, substance_rows)
-    flag_rows = _flag_rows(declaration.flags, declaration_id=declaration_id)
+    flag_rows = _flag_rows([*declaration.flags, *clash_flags], declaration_id=declaration_id)
     if flag_rows:
         conn.execute(_INSERT_FLAGS, flag_rows)
     outcome.substances = len(substance_rows)

@@ -102,6 +102,7 @@ class PartVersion(Base):
     name: Mapped[str | None] = mapped_column(String(512))
     version: Mapped[str | None] = mapped_column(String(64))
     manufacturer: Mapped[str | None] = mapped_column(String(255))
+    manufacturing_site: Mapped[str | None] = mapped_column(String(255))
     unit_type: Mapped[str | None] = mapped_column(String(32))
     mass_g: Mapped[float | None] = mapped_column(Float)
     declared_mass_value: Mapped[float | None] = mapped_column(Float)

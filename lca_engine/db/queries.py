@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fmd_parsers.exemptions import list_key
+
 from . import models as m
 
 
@@ -28,10 +30,13 @@ class SubstanceView:
     mass_g: float | None
     concentration_ppm: float | None = None
     exemptions: list[str] = field(default_factory=list)
+    #: each declared exemption with the list it is declared under (EU RoHS Annex III, ELV, …)
+    exemption_details: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "cas": self.cas, "mass_g": self.mass_g,
-                "concentration_ppm": self.concentration_ppm, "exemptions": self.exemptions}
+                "concentration_ppm": self.concentration_ppm, "exemptions": self.exemptions,
+                "exemption_details": self.exemption_details}
 
 
 @dataclass(slots=True)
@@ -89,6 +94,11 @@ class PartView:
     history: int  # number of older, superseded declarations kept
     materials: list[MaterialView]
     flags: list[FlagView]
+    manufacturing_site: str | None = None
+    declaration_class: str | None = None  # IPC-1752A: "A", "C", "D", "C/D"
+    #: declarable substance categories the declaration states (IPC-1752A Class C, IEC 62474
+    #: declaration for compliance): list, category and its identity, above/below threshold
+    declared_categories: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -97,10 +107,13 @@ class PartView:
             "mass_g": self.mass_g,
             "version": self.version,
             "manufacturer": self.manufacturer,
+            "manufacturing_site": self.manufacturing_site,
             "supplier": self.supplier,
             "declaration": {"file": self.declaration_file, "sha256": self.declaration_sha256,
                             "date": self.declaration_date, "format": self.format,
+                            "class": self.declaration_class,
                             "superseded_versions": self.history},
+            "declared_categories": self.declared_categories,
             "materials": [mv.as_json() for mv in self.materials],
             "data_quality": [f.as_json() for f in self.flags],
         }
@@ -230,6 +243,8 @@ class _Composition:
     declaration_date: Any
     format: str
     supplier: str | None
+    manufacturing_site: str | None = None
+    declaration_class: str | None = None
     materials: list[MaterialView] = field(default_factory=list)
 
 
@@ -246,7 +261,8 @@ def _compositions(session: Session, part_numbers: set[str]) -> dict[str, _Compos
     for row in session.execute(
             select(part.part_number, pv.id, pv.part_id, pv.declaration_id, pv.name, pv.version,
                    pv.manufacturer, pv.mass_g, decl.file_name, decl.sha256,
-                   decl.declaration_date, decl.format, m.Supplier.name)
+                   decl.declaration_date, decl.format, m.Supplier.name, pv.manufacturing_site,
+                   decl.declaration_class)
             .join(pv, current).join(decl, decl.id == pv.declaration_id)
             .join(m.Supplier, m.Supplier.id == decl.supplier_id, isouter=True)):
         composition = _Composition(*row[1:])
@@ -274,8 +290,18 @@ def _compositions(session: Session, part_numbers: set[str]) -> dict[str, _Compos
         materials[row.material_id].substances.append(SubstanceView(
             name=row.name, cas=row.cas, mass_g=row.mass_g,
             concentration_ppm=row.concentration_ppm,
-            exemptions=[e["identity"] or "" for e in row.exemptions or []]))
+            exemptions=[e["identity"] or "" for e in row.exemptions or []],
+            exemption_details=[_exemption_detail(e) for e in row.exemptions or []]))
     return found
+
+
+def _exemption_detail(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored exemption with its list; rows stored before lists were kept get it derived from
+    the declared authority, with the parsers' own table."""
+    listed = stored["list"] if "list" in stored else list_key(stored.get("authority"))
+    return {"identity": stored.get("identity"), "list": listed,
+            "authority": stored.get("authority"), "code": stored.get("code"),
+            "description": stored.get("description")}
 
 
 def _flags(session: Session, condition: Any) -> list[FlagView]:
@@ -323,7 +349,51 @@ def part_view(session: Session, part_number: str) -> PartView | None:
         history=history,
         materials=composition.materials,
         flags=flags,
+        manufacturing_site=composition.manufacturing_site,
+        declaration_class=composition.declaration_class,
+        declared_categories=_declared_categories(session, composition.declaration_id,
+                                                 part_number, composition.format),
     )
+
+
+def declared_categories(extra: dict[str, Any] | None, part_number: str,
+                        declaration_format: str) -> list[dict[str, Any]]:
+    """The declarable substance categories a declaration states for ``part_number``: IPC-1752A
+    Class C (list, category and its identity, above or below the threshold, exemptions) and
+    IEC 62474 declarations for compliance (DSL entry, above threshold, mass, exemptions)."""
+    if not extra:
+        return []
+    found: list[dict[str, Any]] = []
+    for item in extra.get("class_c") or []:
+        if item.get("part_number") not in (None, part_number):
+            continue
+        found.append({
+            "source": f"{declaration_format} Class C", "list": item.get("list"),
+            "category": item.get("category"), "category_id": item.get("category_id"),
+            "above_threshold": item.get("above_threshold"),
+            "threshold": item.get("threshold"), "mass_g": None, "mass_percent": None,
+            "exemptions": item.get("exemption_details") or [
+                {"identity": e} for e in item.get("exemptions") or []],
+            "line": item.get("line")})
+    for item in extra.get("compliance") or []:
+        if item.get("part_number") not in (None, part_number):
+            continue
+        found.append({
+            "source": f"{declaration_format} declaration for compliance",
+            "list": item.get("list"), "category": item.get("name"),
+            "category_id": item.get("id"), "above_threshold": item.get("above_threshold"),
+            "threshold": item.get("reporting_threshold"), "mass_g": item.get("mass_g"),
+            "mass_percent": item.get("mass_percent"),
+            "exemptions": item.get("exemption_details") or [
+                {"identity": e} for e in item.get("exemptions") or []],
+            "line": item.get("line")})
+    return found
+
+
+def _declared_categories(session: Session, declaration_id: int, part_number: str,
+                         declaration_format: str) -> list[dict[str, Any]]:
+    extra = session.scalar(select(m.Declaration.extra).where(m.Declaration.id == declaration_id))
+    return declared_categories(extra, part_number, declaration_format)
 
 
 def _scaled(view: MaterialView, factor: float) -> MaterialView:
