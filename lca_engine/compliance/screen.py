@@ -488,8 +488,9 @@ class _Screener:
         found: _Verdict | None = None
         for (ident, listed), item in ordered:
             raw = str(item.get("identity") or "")
-            record = {"identity": raw, "list": listed, "authority": item.get("authority"),
-                      "code": item.get("code"), "applies": False}
+            record: dict[str, Any] = {"identity": raw, "list": listed,
+                                      "authority": item.get("authority"),
+                                      "code": item.get("code"), "applies": False}
             verdicts.append(record)
             if found is not None:
                 record["reason"] = f"not needed: {found.exemption} applies"
@@ -513,10 +514,10 @@ class _Screener:
                 record["reason"] = "not in the shipped Annex III table: cannot be verified"
                 unverified.append((ident, listed, item))
                 continue
-            reason = self._condition_fails(ref, group, ppm)
-            if reason is not None:
-                record["reason"] = reason
-                reasons.append(reason)
+            failure = self._condition_fails(ref, group, ppm)
+            if failure is not None:
+                record["reason"] = failure
+                reasons.append(failure)
                 continue
             expiry = ref.expiry_for(self.category)
             note = ref.note
