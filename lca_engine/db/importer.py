@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -202,7 +202,7 @@ def _same_name(a: str | None, b: str | None) -> bool:
 
 
 def _placeholder_clash(declaration: ParsedDeclaration, part: DeclaredPart,
-                       current: Row[Unpack[tuple[Any, ...]]]) -> str | None:
+                       current: Row[*tuple[Any, ...]]) -> str | None:
     """Why the new declaration of ``part`` must not replace the one in force, or None.
 
     Suppliers reuse placeholder part numbers (``000-000-000``) for unrelated products. A newer
