@@ -276,7 +276,8 @@ class Portal:
 
     # -- submissions -------------------------------------------------------------------------
 
-    def submit(self, actor: Actor, uploads: list[tuple[str, bytes]]) -> Submission:
+    def submit(self, actor: Actor, uploads: list[tuple[str, bytes] | RefusedFile]
+               ) -> Submission:
         """Import uploaded files (or zips of them) exactly as ``gscdm import`` does, file by
         file, each in one transaction, with the submission and audit rows in that transaction.
 
@@ -290,8 +291,9 @@ class Portal:
         folder = self.upload_dir / str(submission_id)
         results: list[FileResult] = []
         position = 0
-        for name, data in uploads:
-            for item in unpack(name, data):
+        for upload in uploads:
+            items = [upload] if isinstance(upload, RefusedFile) else unpack(*upload)
+            for item in items:
                 results.append(self._submit_one(actor, submission_id, position, folder, item))
                 position += 1
         with contextlib.suppress(OSError):
