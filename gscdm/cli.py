@@ -784,5 +784,9 @@ def demo(ctx: Context, output: Path, iterations: int, as_json: bool) -> None:
               f"to {output}", markup=False)
 
 
+# Supplier portal: `gscdm users …` and `gscdm portal …`.
+__import__("gscdm.portal_cli", fromlist=["register"]).register(main)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
