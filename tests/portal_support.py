@@ -115,3 +115,16 @@ def running_server(setup: PortalSetup, log: Path) -> Iterator[tuple[str, subproc
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def use_cheap_password_hashing(monkeypatch: object) -> None:
+    """argon2id with 8 MiB and one pass instead of 64 MiB and three: the tests create five
+    accounts each, and the production cost (~0.1 s idle, 0.7 s on a loaded CI core) would
+    dominate their run time. The hashing code path is the same."""
+    from argon2 import PasswordHasher
+
+    from lca_engine.portal import accounts
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", cheap)  # type: ignore[attr-defined]
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("dummy"))  # type: ignore[attr-defined]

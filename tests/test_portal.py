@@ -33,11 +33,23 @@ from lca_engine.db import models as m
 from lca_engine.portal import intake
 
 from .conftest import IPC
-from .portal_support import PASSWORD, PortalSetup, bearer, browser_login, make_setup
+from .portal_support import (
+    PASSWORD,
+    PortalSetup,
+    bearer,
+    browser_login,
+    make_setup,
+    use_cheap_password_hashing,
+)
 
 COVER_OK = IPC / "cover_ok.xml"          # NB14-ACOV-01, 150 g, 2 materials, dated 2024
 COVER_NEWER = IPC / "cover_newer.xml"    # NB14-ACOV-01, a later declaration
 BAD_BALANCE = IPC / "mass_balance_substances.xml"  # NB14-ACOV-01, substance masses ≠ material
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_cheap_password_hashing(monkeypatch)
 
 
 @pytest.fixture
