@@ -500,3 +500,53 @@ def test_assignment_table_errors_name_the_file_and_line(home: Path, tmp_path: Pa
     result = CliRunner().invoke(main, ["--home", str(home), "portal", "assign", "--csv",
                                        str(table)])
     assert result.exit_code == 1 and f"{table}:3:" in result.stderr
+
+
+# -- admin page and serving ------------------------------------------------------------------------
+
+def test_admin_page_adds_and_disables_users(setup: PortalSetup, client: TestClient) -> None:
+    csrf = browser_login(client, "root")
+    page = client.get("/portal/admin")
+    assert page.status_code == 200 and "acme2" in page.text
+    added = client.post("/portal/admin/users", data={
+        "name": "gamma", "role": "supplier", "supplier": "GAMMA", "password": PASSWORD,
+        "csrf_token": csrf}, follow_redirects=False)
+    assert added.status_code == 303
+    refused = client.post("/portal/admin/users", data={
+        "name": "delta", "role": "supplier", "password": PASSWORD, "csrf_token": csrf})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == [
+        "body", "supplier"]
+    assert client.post("/portal/admin/users/gamma/disable", data={},
+                       follow_redirects=False).status_code == 403  # no CSRF token
+    assert client.post("/portal/admin/users/gamma/disable", data={"csrf_token": csrf},
+                       follow_redirects=False).status_code == 303
+    users = {u.name: u for u in setup.portal.users()}
+    assert users["gamma"].supplier == "GAMMA" and users["gamma"].disabled
+    # an engineer and a supplier cannot use the admin page
+    for name in ("eng", "acme"):
+        other = TestClient(client.app)
+        browser_login(other, name)
+        assert other.get("/portal/admin").status_code == 403
+
+
+def test_portal_refuses_to_serve_without_an_admin(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from gscdm.portal.asgi import LoginNotConfiguredError, app_from_env
+    from lca_engine.workspace import Workspace
+
+    home = tmp_path / "home"
+    workspace = Workspace.open(home)
+    workspace.database.initialise()
+    monkeypatch.setenv("GSCDM_HOME", str(home))
+    monkeypatch.delenv("GSCDM_DB_URL", raising=False)
+    with pytest.raises(LoginNotConfiguredError, match="gscdm users add NAME --role admin"):
+        app_from_env()
+    from lca_engine.portal import Portal
+
+    portal = Portal(workspace)
+    portal.add_user("root", "engineer", PASSWORD)
+    with pytest.raises(LoginNotConfiguredError):
+        app_from_env()  # an engineer is not an admin
+    portal.add_user("boss", "admin", PASSWORD)
+    assert app_from_env().title == "GSCDM supplier portal"
+    workspace.close()
