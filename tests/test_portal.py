@@ -418,6 +418,10 @@ def test_requests_and_coverage_against_a_hand_calculation(setup: PortalSetup,
     again = client.post("/api/requests", headers=eng,
                         json={"product_number": "P1", "due_date": due.isoformat()})
     assert again.json() == {"created": []}
+    unknown = client.post("/api/requests", headers=eng, json={
+        "product_number": "P1", "due_date": due.isoformat(), "priority": "high"})
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == [
+        "body", "priority"]
     past = client.post("/api/requests", headers=eng,
                        json={"product_number": "P1", "due_date": "2020-01-01"})
     assert past.status_code == 422 and past.json()["detail"][0]["loc"] == ["body", "due_date"]

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from fmd_parsers import FmdError
@@ -110,6 +110,8 @@ async def _read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes] | Ref
 
 
 class RequestsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown key is an error, not ignored
+
     product_number: str = Field(min_length=1, max_length=255)
     due_date: date
 
