@@ -554,3 +554,18 @@ def test_portal_refuses_to_serve_without_an_admin(tmp_path: Path,
     portal.add_user("boss", "admin", PASSWORD)
     assert app_from_env().title == "GSCDM supplier portal"
     workspace.close()
+
+
+def test_a_declaration_kept_with_errors_does_not_count_as_coverage(setup: PortalSetup,
+                                                                   tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_text("product_number,part_number,quantity,part_mass_g\nP2,NB14-ACOV-01,1,150\n",
+                   encoding="utf-8")
+    database = setup.workspace.database
+    assert database.import_paths([BAD_BALANCE], lenient=True).counts()["imported"] == 1
+    assert database.import_paths([], bom=bom).counts()["rejected"] == 0
+    coverage = setup.portal.coverage("P2", compliance=False)
+    assert [(p.part_number, p.declared, p.valid) for p in coverage.parts] == [
+        ("NB14-ACOV-01", True, False)]
+    assert (coverage.parts_covered, coverage.mass_covered_g) == (0, 0.0)
+    assert setup.portal.request_plan("P2").by_supplier == {"ACME": ["NB14-ACOV-01"]}
