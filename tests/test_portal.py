@@ -569,3 +569,25 @@ def test_a_declaration_kept_with_errors_does_not_count_as_coverage(setup: Portal
         ("NB14-ACOV-01", True, False)]
     assert (coverage.parts_covered, coverage.mass_covered_g) == (0, 0.0)
     assert setup.portal.request_plan("P2").by_supplier == {"ACME": ["NB14-ACOV-01"]}
+
+
+def test_the_portal_migration_downgrades_and_upgrades_again(db_url: str) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from lca_engine.db import MaterialDatabase
+    from lca_engine.db.engine import _alembic_config
+
+    database = MaterialDatabase(db_url)
+    database.initialise()
+    config = _alembic_config()
+    previous = ScriptDirectory.from_config(config).get_revision("0002_supplier_portal")
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, previous.down_revision)
+    assert not [t for t in inspect(database.engine).get_table_names()
+                if t.startswith("portal_")]
+    database.initialise()
+    assert "portal_audit" in inspect(database.engine).get_table_names()
+    database.dispose()

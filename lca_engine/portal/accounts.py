@@ -228,6 +228,10 @@ def login(conn: Connection, name: str, password: str, client: str) -> tuple[Acto
     counted and audited."""
     now = datetime.now(UTC)
     name = name.strip()[:128]
+    # Housekeeping on the way: expired sessions and attempts older than the window are no
+    # longer needed (the audit log keeps every login and failure).
+    conn.execute(delete(_SESSION).where(_SESSION.c.expires_at < now))
+    conn.execute(delete(_ATTEMPT).where(_ATTEMPT.c.at < now - LOGIN_WINDOW))
     _check_rate(conn, name, client, now)
     row = conn.execute(select(_USER).where(_USER.c.name == name)).first()
     ok = False
