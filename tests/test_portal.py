@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import markupsafe
 import pytest
 from click.testing import CliRunner
 from fastapi.routing import APIRoute
@@ -591,3 +592,41 @@ def test_the_portal_migration_downgrades_and_upgrades_again(db_url: str) -> None
     database.initialise()
     assert "portal_audit" in inspect(database.engine).get_table_names()
     database.dispose()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_page_renders_in_english_and_chinese(setup: PortalSetup, client: TestClient,
+                                                   tmp_path: Path, lang: str) -> None:
+    from reports.i18n import Translator
+
+    t = Translator(lang).t
+    bom = tmp_path / "bom.csv"
+    bom.write_text("product_number,part_number,quantity,part_mass_g\nP1,NB14-ACOV-01,1,150\n"
+                   "P1,LOOSE-1,1,50\n", encoding="utf-8")
+    assert setup.workspace.database.import_paths([], bom=bom).counts()["rejected"] == 0
+    setup.portal.create_requests("P1", date.today() + timedelta(days=7))
+    login = client.get(f"/login?lang={lang}")
+    assert f'<h1>{t("portal.login_title")}</h1>' in login.text
+    supplier = TestClient(client.app)
+    supplier.cookies.set("gscdm_lang", lang)
+    csrf = browser_login(supplier, "acme")
+    home = supplier.get("/portal")
+    assert t("portal.requests_for", supplier="ACME") in home.text
+    verdicts = supplier.post("/portal/upload", data={"csrf_token": csrf}, files=[
+        ("files", ("cover.xml", COVER_OK.read_bytes())),
+        ("files", ("bad.xml", BAD_BALANCE.read_bytes()))])
+    assert t("portal.counts", accepted=1, unchanged=0, rejected=1) in verdicts.text
+    assert f'class="rejected">{t("portal.status.rejected")}<' in verdicts.text
+    staff = TestClient(client.app)
+    staff.cookies.set("gscdm_lang", lang)
+    browser_login(staff, "root")
+    for path in ("/portal/coverage", "/portal/coverage/P1", "/portal/requests", "/portal/admin",
+                 "/portal/requests/1"):
+        page = staff.get(path)
+        assert page.status_code == 200, (path, page.text[-500:])
+        assert f'<html lang="{lang}">' in page.text
+    coverage = staff.get("/portal/coverage/P1").text
+    assert str(markupsafe.escape(t("portal.findings_title"))) in coverage
+    # 150 of 200 g: the numbers inside the translated sentence
+    assert '<span id="share-mass">75.0 %</span>' in coverage
+    assert '<span id="share-parts">50.0 %</span>' in coverage

@@ -34,6 +34,7 @@ from lca_engine.portal import (
 )
 from lca_engine.portal.accounts import SESSION_LIFETIME
 from lca_engine.portal.intake import MAX_UPLOAD_BYTES, RefusedFile
+from reports.i18n import LANGS, Translator
 
 from .auth import (
     LOGIN_CSRF_COOKIE,
@@ -83,10 +84,28 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+LANG_COOKIE = "gscdm_lang"
+
+
+def page_language(request: Request) -> str:
+    """``?lang=`` (remembered in a cookie), else the cookie, else the browser's preference."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGS:
+            return candidate
+    accept = request.headers.get("accept-language", "").lower()
+    return "zh" if accept.startswith("zh") else "en"
+
+
 def _page(request: Request, name: str, actor: Actor | None, status_code: int = 200,
           **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"actor": actor, **context},
-                                      status_code=status_code)
+    lang = page_language(request)
+    response = templates.TemplateResponse(
+        request, name, {"actor": actor, "lang": lang, "t": Translator(lang).t, **context},
+        status_code=status_code)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="lax",
+                            secure=secure_cookies(request), max_age=365 * 86400)
+    return response
 
 
 async def _read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes] | RefusedFile]:
