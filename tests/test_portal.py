@@ -630,3 +630,26 @@ def test_every_page_renders_in_english_and_chinese(setup: PortalSetup, client: T
     # 150 of 200 g: the numbers inside the translated sentence
     assert '<span id="share-mass">75.0 %</span>' in coverage
     assert '<span id="share-parts">50.0 %</span>' in coverage
+
+
+def test_binding_beyond_loopback_needs_allow_remote_and_login(tmp_path: Path) -> None:
+    from gscdm.portal import RemoteBindRefusedError, check_bind
+    from lca_engine.portal import Portal
+    from lca_engine.workspace import Workspace
+
+    workspace = Workspace.open(tmp_path / "home")
+    workspace.database.initialise()
+    portal = Portal(workspace)
+    for host in ("127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"):
+        check_bind(host, allow_remote=False, portal=portal)
+    for host in ("0.0.0.0", "192.168.1.10", "::", "portal.example.com"):
+        with pytest.raises(RemoteBindRefusedError, match="--allow-remote"):
+            check_bind(host, allow_remote=False, portal=portal)
+    with pytest.raises(RemoteBindRefusedError, match="login is not configured"):
+        check_bind("0.0.0.0", allow_remote=True, portal=portal)
+    portal.add_user("root", "admin", PASSWORD)
+    check_bind("0.0.0.0", allow_remote=True, portal=portal)
+    portal.disable_user("root")
+    with pytest.raises(RemoteBindRefusedError, match="login is not configured"):
+        check_bind("0.0.0.0", allow_remote=True, portal=portal)
+    workspace.close()

@@ -4,7 +4,8 @@ Mount it on the workbench's app (or any FastAPI app) with one line::
 
     install_portal(app, Portal(workspace))
 
-and protect the workbench's own routes with ``Depends(current_user)`` (or
+call ``check_bind(host, allow_remote=..., portal=...)`` before ``gscdm serve`` binds, and
+protect the workbench's own routes with ``Depends(current_user)`` (or
 ``require_role("engineer", "admin")``): anonymous requests then get 401 (API) or a redirect to
 ``/login`` (browsers).
 """
@@ -16,9 +17,12 @@ from fastapi import FastAPI
 from lca_engine.portal import Portal
 
 from .auth import check_csrf, current_user, optional_user, require_role
+from .binding import RemoteBindRefusedError, check_bind
 from .router import create_portal_router
 
 __all__ = [
+    "RemoteBindRefusedError",
+    "check_bind",
     "check_csrf",
     "create_portal_app",
     "create_portal_router",
