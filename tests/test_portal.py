@@ -296,6 +296,10 @@ def test_every_route_but_login_needs_authentication(setup: PortalSetup,
             else:
                 assert page.status_code == 303, (method, path)
                 assert page.headers["location"].startswith("/login?next=")
+    assert client.get("/openapi.json").status_code == 401
+    assert client.get("/docs").status_code == 404
+    schema = client.get("/openapi.json", headers=bearer(setup.tokens["beta"])).json()
+    assert "/api/submissions" in schema["paths"]
     bad = client.get("/api/submissions", headers=bearer("gscdm_not-a-token"))
     assert bad.status_code == 401 and "invalid_token" in bad.headers["www-authenticate"]
 

@@ -12,9 +12,11 @@ protect the workbench's own routes with ``Depends(current_user)`` (or
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Annotated, Any
 
-from lca_engine.portal import Portal
+from fastapi import Depends, FastAPI
+
+from lca_engine.portal import Actor, Portal
 
 from .auth import check_csrf, current_user, optional_user, require_role
 from .binding import RemoteBindRefusedError, check_bind
@@ -40,7 +42,16 @@ def install_portal(app: FastAPI, portal: Portal) -> None:
 
 
 def create_portal_app(portal: Portal) -> FastAPI:
-    """A stand-alone app serving only the portal (tests, benches, a portal-only deployment)."""
-    app = FastAPI(title="GSCDM supplier portal", docs_url="/docs", redoc_url=None)
+    """A stand-alone app serving only the portal (tests, benches, a portal-only deployment).
+
+    Nothing but the login page is public: the OpenAPI document needs a login too, and there is
+    no Swagger page (its scripts would come from a CDN; the workbench serves docs offline)."""
+    app = FastAPI(title="GSCDM supplier portal", docs_url=None, redoc_url=None,
+                  openapi_url=None)
     install_portal(app, portal)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(actor: Annotated[Actor, Depends(current_user)]) -> dict[str, Any]:
+        return app.openapi()
+
     return app
