@@ -219,6 +219,19 @@ def portal_audit(limit: int, as_json: bool) -> None:
                    f"{e.verdict or ''} {e.file_sha256 or ''}")
 
 
+@portal.command("prune-uploads")
+@click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=3600.0,
+              show_default=True, help="Only files at least this many seconds old.")
+@_command
+def portal_prune_uploads(older_than: float, as_json: bool) -> None:
+    """Delete archived upload files that no declaration refers to (left by a killed server)."""
+    removed = _portal().prune_uploads(older_than_s=older_than)
+    if as_json:
+        _emit({"removed": [str(p) for p in removed]})
+    else:
+        click.echo(f"{len(removed)} orphaned file(s) removed", err=True)
+
+
 def register(main: click.Group) -> None:
     main.add_command(users)
     main.add_command(portal)

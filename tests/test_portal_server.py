@@ -152,6 +152,14 @@ def test_sigkill_mid_upload_leaves_a_consistent_database_and_a_retryable_upload(
     stored = _scalar(setup, "SELECT count(*) FROM declaration")
     assert 10 <= stored < 150
     _check_consistent(setup)
+    # Files archived for imports that never committed are found and removed; every kept file
+    # is a stored declaration's.
+    uploads = setup.home / "portal" / "uploads"
+    setup.portal.prune_uploads(older_than_s=0)
+    kept = {str(p) for p in uploads.rglob("*") if p.is_file()}
+    with setup.workspace.database.engine.connect() as conn:
+        referenced = set(conn.execute(text("SELECT file_name FROM declaration")).scalars())
+    assert kept == referenced
 
     # The same upload again, to a restarted server: the rest is stored, nothing twice.
     with running_server(setup, tmp_path / "server2.log") as (url, _):

@@ -438,6 +438,28 @@ class Portal:
                    for f in files]
         return Submission(head.id, head.name, head.supplier, head.created_at, results)
 
+    def prune_uploads(self, *, older_than_s: float = 3600.0) -> list[Path]:
+        """Delete archived files that no declaration refers to: what a server killed between
+        writing a file and committing its import left behind (the retried upload archives its
+        own copy). Returns the deleted paths."""
+        if not self.upload_dir.exists():
+            return []
+        with self.database.engine.connect() as conn:
+            referenced = set(conn.execute(select(m.Declaration.file_name).where(
+                m.Declaration.file_name.like(f"{self.upload_dir}%"))).scalars())
+        removed = []
+        now = datetime.now(UTC).timestamp()
+        for path in sorted(self.upload_dir.rglob("*")):
+            # a file being imported right now is not referenced yet: only old ones go
+            if (path.is_file() and str(path) not in referenced
+                    and now - path.stat().st_mtime >= older_than_s):
+                path.unlink()
+                removed.append(path)
+        for folder in sorted(self.upload_dir.iterdir(), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        return removed
+
     def audit_log(self, by: Actor = accounts.CLI_ACTOR, *, limit: int = 500
                   ) -> list[audit.AuditEntry]:
         self._staff(by, "reading the audit log")
