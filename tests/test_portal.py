@@ -102,19 +102,16 @@ def test_upload_verdicts_match_the_cli(setup: PortalSetup, client: TestClient,
                                  "line": 17, "part_number": "NB14-ACOV-01",
                                  "material": "Aluminium alloy 6063, 75% recycled",
                                  "field": "Substance/Amount", "file": "bad.xml"}
-    # The same text as `gscdm import` prints for the same file, with the uploaded name.
-    home = tmp_path / "cli-home"
-    runner = CliRunner()
-    code = runner.invoke(main, ["--home", str(home), "init", "--help"]).exit_code
-    assert code == 0
-    setup.workspace.database.engine  # noqa: B018 - the portal's own database stays untouched
+    # The same text as `gscdm import` prints for the same file (in a home of its own), with the
+    # uploaded name in place of the path.
     from lca_engine.db import MaterialDatabase
     from lca_engine.home import default_sqlite_url
 
+    home = tmp_path / "cli-home"
     cli_db = MaterialDatabase(default_sqlite_url(home))
     cli_db.initialise()
     cli_db.dispose()
-    cli = runner.invoke(main, ["--home", str(home), "import", str(BAD_BALANCE)])
+    cli = CliRunner().invoke(main, ["--home", str(home), "import", str(BAD_BALANCE)])
     assert cli.exit_code == 1
     cli_text = " ".join(cli.stderr.split())
     expected = " ".join(rejected["error"]["text"].replace("bad.xml", str(BAD_BALANCE)).split())
