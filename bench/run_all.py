@@ -28,9 +28,11 @@ BENCHES = {
     "footprint": ["bench.footprint"],
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
+    "portal_load": ["bench.portal_load"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
-         "variants": ["--variants", "400", "--naive", "5"]}
+         "variants": ["--variants", "400", "--naive", "5"],
+         "portal_load": ["--declarations", "200"]}
 
 
 def main() -> None:

@@ -817,5 +817,11 @@ def demo(ctx: Context, output: Path, iterations: int, as_json: bool) -> None:
               f"to {output}", markup=False)
 
 
+# Supplier portal: `gscdm users …` and `gscdm portal …` (gscdm/portal_cli.py).
+from gscdm.portal_cli import register as register_portal_commands  # noqa: E402
+
+register_portal_commands(main)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -361,8 +361,16 @@ def _declared_parts(session: Session, sha256: str) -> list[str]:
         .join(m.Declaration).where(m.Declaration.sha256 == sha256)))
 
 
+#: ``authorise(session, part_numbers)`` raises ``FmdError`` to refuse a file (the portal: a
+#: supplier may only declare its own parts); ``record(session, outcome)`` writes more rows in the
+#: same transaction as the declaration (the portal's submission and audit rows).
+Authorise = Callable[[Session, list[str]], None]
+Record = Callable[[Session, FileOutcome], None]
+
+
 def import_declaration(sessions: sessionmaker[Session], path: Path, *,
-                       policy: ValidationPolicy) -> FileOutcome:
+                       policy: ValidationPolicy, authorise: Authorise | None = None,
+                       record: Record | None = None) -> FileOutcome:
     """Parse, validate and store one FMD file in its own transaction."""
     spath = str(path)
     try:
@@ -370,12 +378,18 @@ def import_declaration(sessions: sessionmaker[Session], path: Path, *,
         with sessions() as session:
             known = session.scalar(_DECLARATION_BY_SHA, {"sha256": facts.sha256})
             if known is not None:
-                return FileOutcome(path=spath, status="unchanged",
-                                   parts=_declared_parts(session, facts.sha256))
+                parts = _declared_parts(session, facts.sha256)
+                if authorise is not None:
+                    authorise(session, parts)
+                return FileOutcome(path=spath, status="unchanged", parts=parts)
         parsed = parse_declaration(path, policy)
         with sessions() as session, session.begin():
+            if authorise is not None:
+                authorise(session, [p.part_number for p in parsed.parts])
             outcome = store_declaration(session, parsed, file_size=facts.size,
                                         lenient=policy.lenient)
+            if record is not None:
+                record(session, outcome)
         return outcome
     except FmdError as exc:
         return FileOutcome(path=spath, status="rejected", error=exc.as_dict())
@@ -385,8 +399,13 @@ def import_declaration(sessions: sessionmaker[Session], path: Path, *,
     except IntegrityError:
         # Another process stored the same file between our check and our commit.
         with sessions() as session:
-            return FileOutcome(path=spath, status="unchanged",
-                               parts=_declared_parts(session, facts.sha256))
+            parts = _declared_parts(session, facts.sha256)
+            if authorise is not None:
+                try:
+                    authorise(session, parts)
+                except FmdError as exc:
+                    return FileOutcome(path=spath, status="rejected", error=exc.as_dict())
+            return FileOutcome(path=spath, status="unchanged", parts=parts)
 
 
 # -- BoM tables ------------------------------------------------------------------------------

@@ -13,9 +13,6 @@ row, so it is left as it is; re-importing the file fills both columns.
 Exemptions stored before this revision carry no ``list`` key in their JSON; the screening derives
 it from the stored ``authority`` with the same table the parsers use
 (``fmd_parsers/data/exemption_lists.yaml``), so old rows need no rewrite.
-
-Merging note: another branch adds ``0002_supplier_portal`` on 0001 too; whichever lands second
-re-points its ``down_revision`` at the other (the two touch different tables).
 """
 
 from __future__ import annotations
