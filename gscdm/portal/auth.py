@@ -52,7 +52,7 @@ def optional_user(request: Request) -> Actor | None:
     revoked is an error (401), not an anonymous request."""
     cached = getattr(request.state, "actor", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached  # type: ignore[no-any-return,unused-ignore]
     portal = portal_of(request)
     client = client_address(request)
     header = request.headers.get("authorization")

@@ -170,12 +170,12 @@ def create_portal_router(portal: Portal) -> APIRouter:
             if isinstance(exc, RateLimited):
                 response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        response = RedirectResponse(_safe_next(next), status_code=303)
-        response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
+        redirect = RedirectResponse(_safe_next(next), status_code=303)
+        redirect.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
                             secure=secure_cookies(request), path="/",
                             max_age=int(SESSION_LIFETIME.total_seconds()))
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-        return response
+        redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return redirect
 
     @router.post("/logout", include_in_schema=False)
     def logout(request: Request, actor: User,

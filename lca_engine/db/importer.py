@@ -126,11 +126,7 @@ def _insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]
     conn.execute(statement, list(rows))
 
 
-def _table(model: type[m.Base]) -> Table:
-    """The ``Table`` of a declarative model (SQLAlchemy types ``__table__`` as a FromClause)."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
+_table = m.table_of
 
 
 def _returning_id(model: type[m.Base]) -> Any:

@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from lca_engine.db import models as m
+from lca_engine.db.models import table_of
 
 from . import audit
 from .errors import AuthenticationFailed, InvalidInput, NotFound, RateLimited
@@ -42,11 +43,11 @@ _hasher = PasswordHasher()
 # Verified when the account does not exist, so that a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
-_USER = PortalUser.__table__
-_TOKEN = PortalToken.__table__
-_SESSION = PortalSession.__table__
-_ATTEMPT = PortalLoginAttempt.__table__
-_SUPPLIER = m.Supplier.__table__
+_USER = table_of(PortalUser)
+_TOKEN = table_of(PortalToken)
+_SESSION = table_of(PortalSession)
+_ATTEMPT = table_of(PortalLoginAttempt)
+_SUPPLIER = table_of(m.Supplier)
 
 
 @dataclass(frozen=True, slots=True)

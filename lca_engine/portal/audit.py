@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from lca_engine.db.models import table_of
+
 from .tables import PortalAudit
 
-_AUDIT = PortalAudit.__table__
+_AUDIT = table_of(PortalAudit)
 
 
 @dataclass(frozen=True, slots=True)

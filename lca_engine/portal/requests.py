@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lca_engine.db import models as m
+from lca_engine.db.models import table_of
 from lca_engine.db.queries import ProductView
 
 from . import audit
@@ -29,13 +30,13 @@ from .accounts import Actor, supplier_id
 from .errors import InvalidInput, NotFound
 from .tables import PortalPartSupplier, PortalRequest
 
-_ASSIGN = PortalPartSupplier.__table__
-_REQUEST = PortalRequest.__table__
-_SUPPLIER = m.Supplier.__table__
-_PART = m.Part.__table__
-_VERSION = m.PartVersion.__table__
-_DECLARATION = m.Declaration.__table__
-_FLAG = m.QualityFlag.__table__
+_ASSIGN = table_of(PortalPartSupplier)
+_REQUEST = table_of(PortalRequest)
+_SUPPLIER = table_of(m.Supplier)
+_PART = table_of(m.Part)
+_VERSION = table_of(m.PartVersion)
+_DECLARATION = table_of(m.Declaration)
+_FLAG = table_of(m.QualityFlag)
 ASSIGNMENT_COLUMNS = ("part_number", "supplier")
 
 
@@ -365,8 +366,8 @@ def coverage(conn: Connection, view: ProductView, findings: list[dict[str, Any]]
 
 def supplier_products(conn: Connection, org_id: int) -> set[str]:
     """Products whose BoM holds a part assigned to the organisation."""
-    bom = m.BomLine.__table__
-    product = m.Product.__table__
+    bom = table_of(m.BomLine)
+    product = table_of(m.Product)
     return set(conn.execute(
         select(product.c.product_number).join(bom, bom.c.product_id == product.c.id)
         .join(_ASSIGN, and_(_ASSIGN.c.part_number == bom.c.part_number,

@@ -25,6 +25,7 @@ from lca_engine.db import PartView, ProductView
 from lca_engine.db import models as m
 from lca_engine.db.engine import read_snapshot
 from lca_engine.db.importer import FileOutcome, import_declaration
+from lca_engine.db.models import table_of
 from lca_engine.workspace import Workspace
 
 from . import accounts, audit
@@ -34,10 +35,10 @@ from .errors import Forbidden, NotFound
 from .intake import IncomingFile, RefusedFile, safe_name, unpack
 from .tables import PortalSubmission, PortalSubmissionFile
 
-_SUBMISSION = PortalSubmission.__table__
-_SUBMISSION_FILE = PortalSubmissionFile.__table__
+_SUBMISSION = table_of(PortalSubmission)
+_SUBMISSION_FILE = table_of(PortalSubmissionFile)
 _USER = accounts._USER
-_SUPPLIER = m.Supplier.__table__
+_SUPPLIER = table_of(m.Supplier)
 
 #: Compliance outcomes a supplier has to act on, and what the OEM asks of it.
 SUPPLIER_ACTIONS = {
@@ -91,10 +92,10 @@ def _aware(value: datetime) -> datetime:
 
 def _cli_text(error: dict[str, Any]) -> str:
     """The rejection as ``gscdm import`` prints it: file:line (part, material, field): message."""
-    return str(FmdError(str(error.get("message")), path=error.get("file"),  # type: ignore[arg-type]
-                        line=error.get("line"), field=error.get("field"),  # type: ignore[arg-type]
-                        part_number=error.get("part_number"),  # type: ignore[arg-type]
-                        material=error.get("material")))  # type: ignore[arg-type]
+    return str(FmdError(str(error.get("message")), path=error.get("file"),
+                        line=error.get("line"), field=error.get("field"),
+                        part_number=error.get("part_number"),
+                        material=error.get("material")))
 
 
 class Portal:
