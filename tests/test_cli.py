@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from gscdm.cli import main
 from lca_engine.db import MaterialDatabase
+from lca_engine.db.engine import head_revision
 
 from .conftest import IPC
 from .conftest import run_cli as run
@@ -115,7 +116,7 @@ def test_real_process_init_and_clean_stdout(tmp_path: Path) -> None:
     first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
-    assert report["schema_revision"] == "0001"
+    assert report["schema_revision"] == head_revision()
     assert report["brightway"]["biosphere_flows"] > 4000
     second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert second.returncode == 0
