@@ -311,7 +311,9 @@ class PactHost:
             conn.execute(insert(pact_token).values(
                 token_sha256=_token_digest(token), client_id=client_id, issued_at=iso(now),
                 expires_at=iso(now + timedelta(seconds=self.token_lifetime_s))))
-            conn.execute(pact_token.delete().where(pact_token.c.expires_at < iso(now)))
+            # expired tokens are kept a day, so their holders hear "TokenExpired", not "invalid"
+            conn.execute(pact_token.delete().where(
+                pact_token.c.expires_at < iso(now - timedelta(days=1))))
         return IssuedToken(token, self.token_lifetime_s)
 
     def authenticate(self, token: str | None) -> str:
