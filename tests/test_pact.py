@@ -370,3 +370,28 @@ def test_events_are_validated_and_requests_answered(ws) -> None:  # type: ignore
         host.receive_event({k: v for k, v in base.items() if k != "time"}, "c", own_source="x")
     assert reply_url("//buyer.example") == "https://buyer.example/3/events"
     assert reply_url("urn:not-a-url") is None
+
+
+def test_host_state_on_sqlite_and_postgresql(db) -> None:  # type: ignore[no-untyped-def]
+    """Clients, tokens and versioned footprints through both databases' JSON and text columns."""
+    from lca_engine.pact.host import FootprintFilter
+
+    clock = Clock()
+    host = PactHost(db, clock=clock)
+    client = host.add_client("Customer C")
+    token = host.issue_token(client.client_id, client.client_secret)
+    assert host.authenticate(token.access_token) == client.client_id
+    document = json.loads((FIX / "pact" / "supplier_cover_v3.json").read_text())
+    first = host.publish("P-1", document, validate_v3)
+    clock.now += timedelta(seconds=5)
+    changed = {**document, "id": "0f6a9a3e-2c1d-4b5e-8f70-112233445566",
+               "pcf": {**document["pcf"], "pcfExcludingBiogenicCO2Withdrawal": "2.6",
+                       "pcfIncludingBiogenicCO2Withdrawal": "2.6"}}
+    second = host.publish("P-1", changed, validate_v3)
+    assert second.deprecated == first.id and host.footprint(first.id)["status"] == "Deprecated"
+    assert host.footprint(second.id)["precedingPfIds"] == [first.id]
+    active = host.footprints(FootprintFilter(statuses=["Active"]))
+    assert [d["id"] for d in active] == [second.id]
+    assert [d["id"] for d in host.footprints(as_of="2026-12-01T08:00:01Z")] == [first.id]
+    with pytest.raises(ValueError, match="does not validate"):
+        host.publish("P-1", {**changed, "id": "not-a-uuid", "companyIds": []}, validate_v3)
