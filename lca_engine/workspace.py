@@ -227,6 +227,13 @@ class Workspace:
 
         any_node = next(iter(bd.Database(DATABASE)))
         demands = {"background": {any_node.id: 1.0}}
+        # user and supplier-PCF databases are not upstream of the background: one demand each
+        # puts them in the matrices, so their datasets get unit scores too
+        for name in sorted(bd.databases):
+            if name not in {DATABASE, "biosphere3"} and not name.startswith("gscdm-fg-"):
+                node = next(iter(bd.Database(name)), None)
+                if node is not None:
+                    demands[name] = {node.id: 1.0}
         config = {"impact_categories": [self._method("GWP100")]}
         with _quiet_empty_methods():
             lca = bc.FastScoresOnlyMultiLCA(
