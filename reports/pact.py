@@ -127,7 +127,7 @@ def gate_figures(ws: Workspace, bundle: FootprintBundle) -> GateFigures:
         characterisation_bases,
         excluded_emissions,
     )
-    from lca_engine.pact.supplier import primary_data_share
+    from lca_engine.pact.supplier import primary_data_share, stored
 
     fp, result = bundle.data, bundle.result
     split = stage_ghg(ws, bundle.model, result)
@@ -140,7 +140,8 @@ def gate_figures(ws: Workspace, bundle: FootprintBundle) -> GateFigures:
     except ExemptionError as exc:
         raise ReportError(str(exc), code="pact-rejected") from None
     fossil_c, polymer_kg = fossil_carbon_kg(bundle.model, bundle.view)
-    primary = primary_data_share(bundle.model, result)
+    primary = primary_data_share(bundle.model, result,
+                                 {p.id: p for p in stored(ws.database)})
     gate_keys = {r["dataset"] for r in bundle.inventory if r["stage"] in GATE_STAGES}
     return GateFigures(
         total=gate("total"), fossil=gate("fossil"), biogenic=gate("biogenic"),

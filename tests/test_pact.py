@@ -250,6 +250,42 @@ def test_a_supplier_pcf_replaces_the_parts_modelled_gate(ws, tmp_path) -> None: 
             conn.execute(delete(supplier_pcf))
 
 
+def test_a_mapping_rule_can_use_a_stored_v23_supplier_pcf(ws) -> None:  # type: ignore[no-untyped-def]
+    """A smelter's v2.3 per-kilogram PCF, named by an override rule for aluminium alloys."""
+    key = "gscdm-supplier-pcf::8d2e4f60-7a1b-4c2d-9e3f-4a5b6c7d8e9f"
+    overrides = ws.home.path / "mapping_overrides.yaml"
+    code, stdout, _ = run_cli(ws.home.path, "import-pcf",
+                              str(FIX / "pact" / "supplier_smelter_v23.json"), "--json")
+    assert code == 0 and json.loads(stdout)["imported"][0]["dataset"] == key
+    try:
+        overrides.write_text(
+            "version: test\nrules:\n  - id: aluminium-from-smelter-pcf\n"
+            "    match: {group: alumin}\n    basis: mass\n"
+            f'    dataset: "{key}"\n'
+            "    reason: The smelter's own PACT footprint of the billet.\n", encoding="utf-8")
+        result = ws.footprint(PRODUCT)
+        model = ws.product_model(PRODUCT)
+        kg = sum(f.input.amount * f.units_per_product for f in model.flows
+                 if f.input.dataset == key)
+        assert kg > 0.1  # the A-cover's aluminium (CNC yield included), and any other alloy
+        # hand calculation: kilograms of aluminium × 6.4 kg CO2e/kg (pCfExcludingBiogenic)
+        row = next(m for m in result.by_material if m["dataset"] == key)
+        assert row["kg_co2e"] == pytest.approx(kg * 6.4, rel=1e-6)
+        document = build_report(ws, _request()).data
+        gate = result.by_stage["materials"] + result.by_stage["manufacturing"]
+        assert float(document["pcf"]["primaryDataShare"]) == pytest.approx(
+            100 * row["kg_co2e"] / gate, rel=1e-9)
+        cfp = build_report(ws, ReportRequest(PRODUCT, "cfp", iterations=0, sensitivity=False,
+                                             report_date=datetime(2026, 11, 21).date()))
+        used = cfp.data["primary_supplier_data"]["materials"]
+        assert {(m["part_number"], m["company_name"]) for m in used} >= {(COVER,
+                                                                          "Example Smelter")}
+    finally:
+        overrides.unlink(missing_ok=True)
+        with ws.database.engine.begin() as conn:
+            conn.execute(delete(supplier_pcf))
+
+
 def test_a_rejected_file_stores_nothing(ws, tmp_path) -> None:  # type: ignore[no-untyped-def]
     home = ws.home.path
     code, stdout, stderr = run_cli(home, "import-pcf", str(FIX / "pact" /

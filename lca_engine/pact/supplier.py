@@ -342,23 +342,43 @@ def with_supplier_pcfs(design: Design, pcfs: dict[str, SupplierPcf]) -> Design:
     return replace(design, parts=parts)
 
 
-def primary_data_share(model: ProductModel, result: FootprintResult) -> dict[str, Any]:
-    """Which parts use supplier footprints, what they contribute (kg CO2e per unit of product,
-    as the suppliers declared them) and their share of the cradle-to-gate emissions."""
+def primary_data_share(model: ProductModel, result: FootprintResult,
+                       pcfs: dict[str, SupplierPcf] | None = None) -> dict[str, Any]:
+    """Where supplier footprints enter the product — parts they stand for, materials a mapping
+    rule draws from them — what they contribute (kg CO2e per unit of product, as Brightway
+    computed it) and their share of the cradle-to-gate emissions. ``pcfs`` (id → footprint,
+    e.g. ``{p.id: p for p in stored(db)}``) adds the IPCC bases of rule-named footprints."""
+    prefix = f"{DATABASE}::"
+    by_dataset = {m["dataset"]: float(m["kg_co2e"]) for m in result.by_material}
+    by_part = {p["part_number"]: float(p["kg_co2e"]) for p in result.by_part}
     parts = []
+    bases: set[str] = set()
     for part in model.parts:
-        use = getattr(part, "supplier_pcf", None)
+        use = part.supplier_pcf
         if use is None:
             continue
-        amount = use.amount_per_part(part.own_mass_g)
-        kg = (amount or 0.0) * use.kg_co2e_per_unit * part.units_per_product
         parts.append({"part_number": part.part_number, "units_per_product":
-                      part.units_per_product, "kg_co2e": kg, **use.as_json()})
+                      part.units_per_product, "kg_co2e": by_part.get(part.part_number, 0.0),
+                      **use.as_json()})
+        bases.update(use.ipcc_bases)
+    materials = []
+    for flow in model.flows:
+        if flow.input.dataset.startswith(prefix) and not flow.rule_id.startswith(
+                "supplier-pcf:"):
+            pcf_id = flow.input.dataset[len(prefix):]
+            pcf = (pcfs or {}).get(pcf_id)
+            materials.append({"part_number": flow.part_number, "material": flow.material,
+                              "rule": flow.rule_id, "pcf_id": pcf_id,
+                              "company_name": pcf.company_name if pcf else None,
+                              "dqi": pcf.dqi if pcf else None,
+                              "verification": pcf.verification if pcf else None})
+            if pcf is not None:
+                bases.update(pcf.ipcc_bases)
     gate = result.by_stage.get("materials", 0.0) + result.by_stage.get("manufacturing", 0.0)
-    covered = sum(p["kg_co2e"] for p in parts)
-    bases = sorted({b for p in parts for b in p["ipcc_bases"]})
+    covered = sum(kg for key, kg in by_dataset.items() if key.startswith(prefix))
     return {"share": covered / gate if gate > 0 else 0.0, "kg_co2e": covered,
-            "gate_kg_co2e": gate, "parts": parts, "ipcc_bases": bases}
+            "gate_kg_co2e": gate, "parts": parts, "materials": materials,
+            "ipcc_bases": sorted(bases)}
 
 
 # -- in Brightway ----------------------------------------------------------------------------
