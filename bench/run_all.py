@@ -21,9 +21,11 @@ BENCHES = {
     "footprint": ["bench.footprint"],
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
+    "pact_host": ["bench.pact_host"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
-         "variants": ["--variants", "400", "--naive", "5"]}
+         "variants": ["--variants", "400", "--naive", "5"],
+         "pact_host": ["--footprints", "300"]}
 
 
 def main() -> None:
