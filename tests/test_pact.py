@@ -280,6 +280,7 @@ def test_a_mapping_rule_can_use_a_stored_v23_supplier_pcf(ws) -> None:  # type: 
         used = cfp.data["primary_supplier_data"]["materials"]
         assert {(m["part_number"], m["company_name"]) for m in used} >= {(COVER,
                                                                           "Example Smelter")}
+        assert "Example Smelter" in render_report(cfp, "html").decode()
     finally:
         overrides.unlink(missing_ok=True)
         with ws.database.engine.begin() as conn:
@@ -362,8 +363,10 @@ def test_publishing_a_changed_footprint_deprecates_its_predecessor(ws, tmp_path)
     host = ws.pact_host()
     first = publish(ws, PRODUCT, info=FIX / "reports" / "info.yaml")
     assert first.published and first.deprecated is None
-    same = publish(ws, PRODUCT, info=FIX / "reports" / "info.yaml")
-    assert not same.published and same.id == first.id
+    code, stdout, _ = run_cli(ws.home.path, "pact", "publish", PRODUCT, "--info",
+                              str(FIX / "reports" / "info.yaml"), "--json")
+    same = json.loads(stdout)
+    assert code == 0 and not same["published"] and same["id"] == first.id
     scenario = tmp_path / "longer.yaml"
     scenario.write_text("lifetime_years: 6\nfactory:\n  pv_share: 0.3\n", encoding="utf-8")
     second = publish(ws, PRODUCT, scenario=scenario, info=FIX / "reports" / "info.yaml")

@@ -280,17 +280,21 @@ def _from_row(row: Any) -> SupplierPcf:
         document=document)
 
 
-def stored(db: MaterialDatabase) -> list[SupplierPcf]:
+def stored(db: MaterialDatabase, *, parts_only: bool = False) -> list[SupplierPcf]:
     from lca_engine.db.models import supplier_pcf
 
+    query = select(supplier_pcf).order_by(supplier_pcf.c.id)
+    if parts_only:
+        query = query.where(supplier_pcf.c.part_number.is_not(None))
     with db.engine.connect() as conn:
-        rows = conn.execute(select(supplier_pcf).order_by(supplier_pcf.c.id)).all()
+        rows = conn.execute(query).all()
     return [_from_row(r) for r in rows]
 
 
 def for_parts(db: MaterialDatabase) -> dict[str, SupplierPcf]:
-    """Part number → the supplier footprint that stands for it."""
-    return {p.part_number: p for p in stored(db) if p.part_number is not None}
+    """Part number → the supplier footprint that stands for it (one indexed query; called for
+    every design, so the footprints that stand for no part are not read)."""
+    return {p.part_number: p for p in stored(db, parts_only=True) if p.part_number is not None}
 
 
 # -- in the product model --------------------------------------------------------------------
