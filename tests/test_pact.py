@@ -306,6 +306,11 @@ def test_a_rejected_file_stores_nothing(ws, tmp_path) -> None:  # type: ignore[n
     bad.write_text(json.dumps(document))
     code, _, stderr = run_cli(home, "import-pcf", str(bad))
     assert code == 1 and "declaredUnitAmount" in stderr
+    document["pcf"]["declaredUnitAmount"] = "1"
+    document["status"] = "Deprecated"
+    bad.write_text(json.dumps(document))
+    code, _, stderr = run_cli(home, "import-pcf", str(bad), "--part", COVER)
+    assert code == 1 and "Deprecated" in stderr
     with ws.database.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(supplier_pcf)).scalar() == 0
 

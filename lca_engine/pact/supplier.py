@@ -169,6 +169,10 @@ def parse_document(document: Any, where: str, validate: PactValidator,
             raise SupplierPcfError(
                 f"{where}: declared unit {unit!r} cannot stand for a part; a part's footprint "
                 f"is per {' or per '.join(PART_UNITS)}")
+        if document["status"] != "Active":
+            raise SupplierPcfError(
+                f"{where}: the footprint is {document['status']}; PACT says a deprecated "
+                "footprint should not be used — import its successor for the part")
         if total < 0:
             raise SupplierPcfError(
                 f"{where}: a negative cradle-to-gate footprint ({total}) cannot stand for part "
