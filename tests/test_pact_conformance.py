@@ -371,14 +371,24 @@ def test_case_14_a_request_nothing_matches_is_rejected(pact) -> None:  # type: i
 
 
 def test_cases_13_14_15_notices_from_partners_are_accepted(pact) -> None:  # type: ignore[no-untyped-def]
+    partner = {**pact["footprints"][1], "id": str(uuid.uuid4()), "status": "Active"}
+    partner.pop("precedingPfIds", None)
     fulfilled = _event(pact, FULFILLED, {"requestEventId": "test-run-id-12345",          # 13
-                                         "pfs": [pact["footprints"][1]]})
+                                         "pfs": [partner, {"id": "b1f8c0d2", "pcf": {}}]},
+                       "fulfilled-13")
     rejected = _event(pact, REJECTED, {"requestEventId": "test-run-id-12345",            # 14
                                        "error": {"code": "NotFound",
                                                  "message": "The requested footprint could "
                                                             "not be found."}})
     notice = _event(pact, PUBLISHED, {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]})  # 15
     assert [r.status_code for r in (fulfilled, rejected, notice)] == [200, 200, 200]
+    # the partner's valid footprint is stored as a supplier PCF; the malformed one is reported
+    from lca_engine.pact.supplier import stored
+
+    assert partner["id"] in {p.id for p in stored(pact["ws"].database)}
+    record = next(e for e in pact["ws"].pact_host().events() if e["event_id"] == "fulfilled-13")
+    assert record["result"]["imported"] == [partner["id"]]
+    assert [r["index"] for r in record["result"]["rejected"]] == [1]
     malformed = _event(pact, REJECTED, {"requestEventId": "x"})
     unknown = _event(pact, "org.example.Unknown", {})
     assert malformed.status_code == 400 and unknown.status_code == 400

@@ -15,7 +15,8 @@ Endpoints (PACT Technical Specifications v3.0, "Host system API"):
 - ``POST /3/events`` — CloudEvents 1.0 (structured mode): a RequestCreatedEvent is accepted
   with 200 and answered asynchronously (after the response) by a RequestFulfilledEvent or
   RequestRejectedEvent POSTed to the requester's ``/3/events``; published / fulfilled /
-  rejected notices are validated and recorded.
+  rejected notices are validated and recorded, and the footprints a fulfilled event brings are
+  validated and stored as supplier PCFs (``lca_engine.pact.supplier.import_documents``).
 
 Errors are PACT's ``{"code", "message"}`` objects: 400 BadRequest (malformed filters, events,
 unknown parameters, the deprecated ``$filter``), 401 BadRequest / TokenExpired (missing,
@@ -47,6 +48,8 @@ from lca_engine.pact.host import (
     iso,
     parse_time,
 )
+from lca_engine.pact.supplier import import_documents
+from reports.pact import validate_document
 
 if TYPE_CHECKING:
     from lca_engine.workspace import Workspace
@@ -208,8 +211,11 @@ def create_pact_router(workspace_factory: Callable[[], Workspace], *,
                 event = json.loads(await request.body())
             except (json.JSONDecodeError, UnicodeDecodeError):
                 raise PactError("BadRequest", "the body is not JSON", 400) from None
-            outcome = state.receive_event(event, client_id,
-                                          own_source=str(request.url.replace(query=None)))
+            db = state.db
+            outcome = state.receive_event(
+                event, client_id, own_source=str(request.url.replace(query=None)),
+                on_footprints=lambda pfs, source: import_documents(db, pfs, source,
+                                                                   validate_document))
         except PactError as exc:
             return _error(exc)
         if outcome.reply is not None and outcome.reply_url is not None:

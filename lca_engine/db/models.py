@@ -290,6 +290,7 @@ pact_event = Table(
     Column("reply_url", String(2048)),
     Column("delivered_at", String(32)),
     Column("delivery_error", Text),
+    Column("result", JSON),  # e.g. footprints of a fulfilled event: imported / rejected
 )
 
 supplier_pcf = Table(

@@ -398,15 +398,21 @@ class PactHost:
 
     # -- events ------------------------------------------------------------------------------
 
-    def receive_event(self, event: Any, client_id: str | None, *, own_source: str
+    def receive_event(self, event: Any, client_id: str | None, *, own_source: str,
+                      on_footprints: Callable[[list[Any], str], dict[str, Any]] | None = None
                       ) -> EventOutcome:
         """Validate a CloudEvent, record it and decide the reply (``PactError`` 400 when the
         event is malformed; nothing is recorded then). ``own_source`` is this host's Action
-        Events URL, the ``source`` of any reply."""
+        Events URL, the ``source`` of any reply. ``on_footprints`` receives the footprints of a
+        fulfilled request (e.g. ``lca_engine.pact.supplier.import_documents``); what it returns
+        is recorded with the event."""
         kind, data = _check_event(event)
         reply: dict[str, Any] | None = None
         url: str | None = None
         outcome = "accepted"
+        result: dict[str, Any] | None = None
+        if kind == REQUEST_FULFILLED and on_footprints is not None:
+            result = on_footprints(data["pfs"], f"event {event['id']} from {event['source']}")
         if kind == REQUEST_CREATED:
             criteria = FootprintFilter.from_mapping(
                 {k: v for k, v in data.items() if k != "comment"}, "event data")
@@ -432,7 +438,8 @@ class PactHost:
             record = conn.execute(insert(pact_event).values(
                 event_id=str(event["id"]), source=str(event["source"]), type=kind,
                 client_id=client_id, received_at=iso(self.clock()), body=event,
-                outcome=outcome, reply=reply, reply_url=url)).inserted_primary_key
+                outcome=outcome, reply=reply, reply_url=url, result=result)
+            ).inserted_primary_key
         return EventOutcome(int(record[0]), kind, url, reply)
 
     def record_delivery(self, record_id: int, error: str | None) -> None:

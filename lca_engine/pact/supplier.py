@@ -229,33 +229,37 @@ class ImportedPcfs:
                 "replaced": self.replaced}
 
 
-def import_file(db: MaterialDatabase, path: Path, validate: PactValidator, *,
-                part_number: str | None = None) -> ImportedPcfs:
-    """Validate a file and store its footprints in one transaction (nothing on rejection)."""
+def _store(db: MaterialDatabase, footprints: list[SupplierPcf], source: str, sha: str,
+           part_number: str | None) -> list[str]:
+    """Store validated footprints in one transaction; returns the ids that stood for
+    ``part_number`` before and no longer do. Without ``part_number``, a re-imported footprint
+    keeps the part it stands for."""
     from lca_engine.db.models import Part, supplier_pcf
 
-    db.require_schema()
-    footprints = read_file(path, validate, part_number)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     now = _now()
     replaced: list[str] = []
+    ids = [p.id for p in footprints]
     with db.engine.begin() as conn:
         if part_number is not None:
             known = conn.execute(select(Part.__table__.c.id).where(
                 Part.__table__.c.part_number == part_number)).first()
             if known is None:
-                raise SupplierPcfError(f"{path}: --part {part_number!r} is not a part in the "
+                raise SupplierPcfError(f"{source}: --part {part_number!r} is not a part in the "
                                        "database (import its BoM or declaration first)")
             # one supplier footprint stands for a part at a time: the newest import wins
             old = conn.execute(select(supplier_pcf.c.id).where(
                 supplier_pcf.c.part_number == part_number)).scalars().all()
-            replaced = [i for i in old if i not in {p.id for p in footprints}]
+            replaced = [i for i in old if i not in ids]
             conn.execute(supplier_pcf.update().where(supplier_pcf.c.part_number == part_number)
                          .values(part_number=None))
-        ids = [p.id for p in footprints]
+            bound = {p.id: part_number for p in footprints}
+        else:
+            bound = {row.id: row.part_number for row in conn.execute(
+                select(supplier_pcf.c.id, supplier_pcf.c.part_number)
+                .where(supplier_pcf.c.id.in_(ids)))}
         conn.execute(delete(supplier_pcf).where(supplier_pcf.c.id.in_(ids)))
         conn.execute(insert(supplier_pcf), [{
-            "id": p.id, "spec_version": p.spec_version, "part_number": p.part_number,
+            "id": p.id, "spec_version": p.spec_version, "part_number": bound.get(p.id),
             "company_name": p.company_name, "status": p.status,
             "declared_unit": p.declared_unit, "declared_amount": p.declared_amount,
             "kg_co2e": p.kg_co2e, "fossil_kg_co2e": p.fossil_kg_co2e,
@@ -263,10 +267,40 @@ def import_file(db: MaterialDatabase, path: Path, validate: PactValidator, *,
             "biogenic_withdrawal_kg_co2": p.biogenic_withdrawal_kg_co2,
             "ipcc_bases": list(p.ipcc_bases), "primary_data_share": p.primary_data_share,
             "dqi": p.dqi, "verification": p.verification,
-            "reference_period_end": p.reference_period_end, "file_name": str(path),
+            "reference_period_end": p.reference_period_end, "file_name": source,
             "file_sha256": sha, "imported_at": now, "document": p.document}
             for p in footprints])
+    return replaced
+
+
+def import_file(db: MaterialDatabase, path: Path, validate: PactValidator, *,
+                part_number: str | None = None) -> ImportedPcfs:
+    """Validate a file and store its footprints in one transaction (nothing on rejection)."""
+    db.require_schema()
+    footprints = read_file(path, validate, part_number)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    replaced = _store(db, footprints, str(path), sha, part_number)
     return ImportedPcfs(str(path), footprints, replaced)
+
+
+def import_documents(db: MaterialDatabase, documents: list[Any], source: str,
+                     validate: PactValidator) -> dict[str, Any]:
+    """Footprints a partner sent (e.g. in a RequestFulfilledEvent): each valid one is stored for
+    mapping rules or ``--part`` use; invalid ones are reported, not stored."""
+    valid: list[SupplierPcf] = []
+    rejected: list[dict[str, Any]] = []
+    for index, document in enumerate(documents):
+        try:
+            valid.append(parse_document(document, f"{source} [footprint {index + 1}]",
+                                        validate))
+        except SupplierPcfError as exc:
+            rejected.append({"index": index, "id": document.get("id")
+                             if isinstance(document, dict) else None, "error": str(exc)})
+    if valid:
+        sha = hashlib.sha256(json.dumps([p.document for p in valid], sort_keys=True)
+                             .encode()).hexdigest()
+        _store(db, valid, source, sha, None)
+    return {"imported": [p.id for p in valid], "rejected": rejected}
 
 
 def _from_row(row: Any) -> SupplierPcf:

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("reply_url", sa.String(length=2048), nullable=True),
         sa.Column("delivered_at", sa.String(length=32), nullable=True),
         sa.Column("delivery_error", sa.Text(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pact_event")),
     )
     op.create_table(
