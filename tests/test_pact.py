@@ -231,6 +231,10 @@ def test_a_supplier_pcf_replaces_the_parts_modelled_gate(ws, tmp_path) -> None: 
         assert batch[PRODUCT]["total_kg_co2e"] == pytest.approx(after.total_kg_co2e, rel=1e-6)
         # land-use change travels on its own flow
         assert after.ghg["land_use"] - before.ghg["land_use"] == pytest.approx(0.1, rel=1e-6)
+        from lca_engine.pact.supplier import for_parts
+
+        ws.import_pcf(FIX / "pact" / "supplier_cover_v3.json", validate_document)
+        assert COVER in for_parts(ws.database)  # re-imported without --part: still bound
         used = after.provenance["supplier_pcfs"]
         assert used[0]["part_number"] == COVER and used[0]["dqi"]["technologicalDQR"] == "1.6"
         assert used[0]["verification"]["providerName"] == "Example Verifier GmbH"
