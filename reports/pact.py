@@ -253,7 +253,8 @@ def build_v3(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
     period = _period(info, today)
     end = date.fromisoformat(period[1])
     valid_until = end.replace(year=end.year + DEFAULT_VALIDITY_YEARS)
-    net_mass_kg = (fp["mass_g"] - fp["packaging_mass_g"]) / 1000.0
+    # to the milligram, as the masses are declared (and without float noise in the document)
+    net_mass_kg = round((fp["mass_g"] - fp["packaging_mass_g"]) / 1000.0, 6)
     per_piece: dict[str, float] = {
         "pcfExcludingBiogenicCO2Withdrawal": g.total,
         "pcfIncludingBiogenicCO2Withdrawal": g.total - g.removals,
