@@ -290,6 +290,14 @@ def test_cases_20_to_29_filters_return_only_matching_footprints(pact) -> None:  
     assert either.status_code == 200 and len(either.json()["data"]) == 2
     active = client.get("/3/footprints", params={"status": "Active"}).json()["data"]
     assert [f["id"] for f in active] == [pact["ids"][1]]
+    # the bounds are strict for validAfter / validBefore and inclusive for validOn
+    first = pact["footprints"][0]
+    start, end = first["validityPeriodStart"], first["validityPeriodEnd"]
+    assert all(f["validityPeriodStart"] == start for f in pact["footprints"])
+    for key, value, expected in (("validAfter", start, 0), ("validBefore", end, 0),
+                                 ("validOn", start, 2), ("validOn", end, 2)):
+        found = client.get("/3/footprints", params={key: value}).json()["data"]
+        assert len(found) == expected, (key, value)
 
 
 @pytest.mark.parametrize(("case", "query"), [
