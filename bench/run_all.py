@@ -29,10 +29,12 @@ BENCHES = {
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
     "portal_load": ["bench.portal_load"],
+    "pact_host": ["bench.pact_host"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
          "variants": ["--variants", "400", "--naive", "5"],
-         "portal_load": ["--declarations", "200"]}
+         "portal_load": ["--declarations", "200"],
+         "pact_host": ["--footprints", "300"]}
 
 
 def main() -> None:

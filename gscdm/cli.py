@@ -699,7 +699,7 @@ _REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "js
 @click.option("--kind", required=True,
               type=click.Choice(["cfp", "neutrality", "datasheet", "pact", "compliance"]),
               help="cfp: ISO 14067 study report; neutrality: ISO 14068-1 declaration; datasheet: "
-                   "one-page PCF sheet; pact: PACT v2 ProductFootprint; compliance: substances.")
+                   "one-page PCF sheet; pact: PACT ProductFootprint; compliance: substances.")
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf", "json", "xlsx"]),
               help="Output format (default: from the suffix of -o; with several -o, each "
                    "file's suffix).")
@@ -731,13 +731,18 @@ _REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "js
 @click.option("--basis", type=click.Choice(["mean", "p95"]), default="p95", show_default=True,
               help="neutrality: footprint per unit the credits must cover.")
 @click.option("--no-sensitivity", is_flag=True, help="cfp: skip the sensitivity re-runs.")
+@click.option("--pact-version", type=click.Choice(["3.0", "2.3"]), default="3.0",
+              show_default=True,
+              help="pact: Technical Specifications 3.0 (per piece) or 2.3 (per kilogram, for "
+                   "partners still on v2).")
 @json_option
 @pass_context
 def report(ctx: Context, product: str, kind: str, fmt: str | None, lang: str,
            outputs: tuple[Path, ...],
            scenario: Path | None, iterations: int, seed: int, report_date: Any,
            info: Path | None, plan: Path | None, credits: Path | None, standard: str,
-           market: str, basis: str, no_sensitivity: bool, as_json: bool) -> None:
+           market: str, basis: str, no_sensitivity: bool, pact_version: str,
+           as_json: bool) -> None:
     """Write a certification report of a product (HTML, PDF, JSON or XLSX; English or Chinese)."""
     from reports import (
         EnvironmentMissingError,
@@ -761,7 +766,8 @@ def report(ctx: Context, product: str, kind: str, fmt: str | None, lang: str,
         product=product, kind=kind, lang=lang,
         report_date=report_date.date() if report_date else None, scenario=scenario,
         iterations=iterations, seed=seed, info=info, plan=plan, credits=credits,
-        standard=standard, market=market, basis=basis, sensitivity=not no_sensitivity)
+        standard=standard, market=market, basis=basis, sensitivity=not no_sensitivity,
+        pact_version=pact_version)
     try:
         if lang == "zh" and any(f == "pdf" for _, f in targets):
             from reports.render import require_cjk_font
@@ -821,6 +827,132 @@ def demo(ctx: Context, output: Path, iterations: int, as_json: bool) -> None:
 from gscdm.portal_cli import register as register_portal_commands  # noqa: E402
 
 register_portal_commands(main)
+# -- PACT exchange: supplier footprints in, published footprints and the host's clients out ----
+
+@main.command(name="import-pcf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--part", "part_number", metavar="PART",
+              help="The part the footprint stands for (one footprint per piece or per kg): its "
+                   "modelled cradle-to-gate inventory is replaced by the supplier's PCF.")
+@json_option
+@pass_context
+def import_pcf(ctx: Context, file: Path, part_number: str | None, as_json: bool) -> None:
+    """Store supplier PACT footprints (v3.0 or v2.3 JSON: one, a list, or a {"data": …} response).
+
+    Each is validated against the schema of its specVersion; unknown keys are refused. One bad
+    footprint rejects the file (exit 1) and nothing is stored. Without --part, a mapping rule can
+    name a footprint as dataset "gscdm-supplier-pcf::<id>".
+    """
+    from lca_engine.pact.supplier import SupplierPcfError
+    from reports.pact import validate_document
+
+    try:
+        result = ctx.workspace.import_pcf(file, validate_document, part_number=part_number)
+    except SupplierPcfError as exc:
+        fail(as_json, EXIT_REJECTED, str(exc), {"error": "pcf-rejected", "message": str(exc)})
+        return
+    if as_json:
+        emit(result.as_json())
+        return
+    for pcf in result.footprints:
+        target = f"part {pcf.part_number}" if pcf.part_number else "mapping rules"
+        err.print(f"imported {pcf.id} ({pcf.company_name}, PACT {pcf.spec_version}): "
+                  f"{pcf.per_unit_kg_co2e:g} kg CO2e per {pcf.declared_unit}, for {target}",
+                  markup=False)
+    for old in result.replaced:
+        err.print(f"{old} no longer stands for part {part_number} (kept for mapping rules)",
+                  markup=False)
+
+
+@main.group()
+def pact() -> None:
+    """PACT v3 host system: the footprints customers fetch and the clients allowed to."""
+
+
+@pact.group(name="clients")
+def pact_clients() -> None:
+    """OAuth 2.0 clients of the PACT host API (client credentials; secrets stored hashed)."""
+
+
+@pact_clients.command(name="add")
+@click.argument("name")
+@json_option
+@pass_context
+def pact_clients_add(ctx: Context, name: str, as_json: bool) -> None:
+    """Register a client; its secret is printed once and stored only as a hash."""
+    credentials = ctx.workspace.pact_host().add_client(name)
+    if as_json:
+        emit(credentials.as_json())
+        return
+    Console().print(f"client_id:     {credentials.client_id}\n"
+                    f"client_secret: {credentials.client_secret}", markup=False)
+    err.print("the secret is shown only now: store it with the customer's system", markup=False)
+
+
+@pact_clients.command(name="list")
+@json_option
+@pass_context
+def pact_clients_list(ctx: Context, as_json: bool) -> None:
+    """The registered clients (never their secrets)."""
+    clients = ctx.workspace.pact_host().clients()
+    if as_json:
+        emit({"clients": clients})
+        return
+    table = Table("client_id", "name", "created", "revoked")
+    for client in clients:
+        table.add_row(client["client_id"], client["name"], client["created_at"],
+                      client["revoked_at"] or "")
+    Console().print(table)
+
+
+@pact_clients.command(name="revoke")
+@click.argument("client_id")
+@json_option
+@pass_context
+def pact_clients_revoke(ctx: Context, client_id: str, as_json: bool) -> None:
+    """Revoke a client: its tokens stop working at once."""
+    ctx.workspace.pact_host().revoke_client(client_id)
+    if as_json:
+        emit({"client_id": client_id, "revoked": True})
+        return
+    err.print(f"revoked {client_id}", markup=False)
+
+
+@pact.command(name="publish")
+@click.argument("product")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Scenario YAML overriding the product's defaults.")
+@click.option("--info", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML with organisation, product ids / CPC and study details.")
+@click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Date of the footprint's validity start (default: today).")
+@json_option
+@pass_context
+def pact_publish(ctx: Context, product: str, scenario: Path | None, info: Path | None,
+                 report_date: Any, as_json: bool) -> None:
+    """Publish the product's current PACT v3.0 footprint to the host API.
+
+    A changed footprint gets a new id whose precedingPfIds name the earlier versions; the
+    previous one is marked Deprecated. Publishing an unchanged footprint changes nothing.
+    """
+    from reports import ReportError
+    from reports.pact import publish
+
+    try:
+        outcome = publish(ctx.workspace, product, scenario=scenario, info=info,
+                          report_date=report_date.date() if report_date else None)
+    except ReportError as exc:
+        fail(as_json, EXIT_REJECTED, str(exc), exc.as_dict())
+        return
+    if as_json:
+        emit(outcome.as_json())
+        return
+    if not outcome.published:
+        err.print(f"{product}: unchanged; {outcome.id} stays the active footprint", markup=False)
+        return
+    err.print(f"{product}: published {outcome.id}"
+              + (f"; {outcome.deprecated} deprecated" if outcome.deprecated else ""),
+              markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

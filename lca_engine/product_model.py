@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .db.queries import ProductView
 from .mapping import (
@@ -36,6 +36,9 @@ from .mapping import (
     material_inputs_from_view,
 )
 from .scenario import PartProcess, Scenario
+
+if TYPE_CHECKING:
+    from .pact.supplier import SupplierPcfUse
 
 BACKGROUND = "gscdm-background"
 STAGES = ("materials", "manufacturing", "distribution", "use", "end_of_life")
@@ -95,6 +98,7 @@ class PartDesign:
     bom_mass_g: float | None  # mass from the BoM table, used when there is no declaration
     materials: tuple[MaterialInput, ...] | None  # None: no FMD declaration
     has_children: bool = False
+    supplier_pcf: SupplierPcfUse | None = None  # a supplier's PCF stands for the part's gate
 
     @property
     def own_mass_g(self) -> float | None:
@@ -257,6 +261,8 @@ def part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Part
 
 
 def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> PartInventory:
+    if part.supplier_pcf is not None:
+        return _supplier_pcf_inventory(part, rules, scenario)
     units = part.units_per_product
     if part.materials is None:
         gaps: tuple[DataGap, ...] = ()
@@ -308,6 +314,30 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
     flows.extend(_component_flows(part, scenario))
     return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board,
                          process_kg)
+
+
+def _supplier_pcf_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario
+                            ) -> PartInventory:
+    """A part whose supplier PCF (cradle to the supplier's gate) replaces its modelled materials,
+    counted components and forming processes; its end of life is still modelled from the
+    declared materials, which the supplier's gate does not cover."""
+    use = part.supplier_pcf
+    assert use is not None
+    modelled = _part_inventory(replace(part, supplier_pcf=None), rules, scenario)
+    amount = use.amount_per_part(part.own_mass_g)
+    if amount is None:
+        gap = DataGap(part.part_number, "no mass",
+                      f"supplier PCF {use.pcf_id} is per kilogram but the part has no mass", None)
+        return replace(modelled, flows=(), gaps=(gap,), moulded_kg=0.0, board_m2=0.0,
+                       process_kg={})
+    label = (f"supplier PCF {use.pcf_id} ({use.company_name}): {amount:g} {use.unit} × "
+             f"{use.kg_co2e_per_unit:g} kg CO2e per {use.unit}")
+    flow = MaterialFlow(part_number=part.part_number, material=f"supplier PCF {use.pcf_id}",
+                        rule_id=f"supplier-pcf:{use.pcf_id}",
+                        units_per_product=part.units_per_product, proxy=False,
+                        input=Input(use.dataset, amount, label))
+    return replace(modelled, flows=(flow,), gaps=(), moulded_kg=0.0, board_m2=0.0,
+                   process_kg={})
 
 
 def _component_flows(part: PartDesign, scenario: Scenario) -> list[MaterialFlow]:

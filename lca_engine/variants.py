@@ -138,7 +138,9 @@ def _map_parts(design: Design, selector: Selector, where: str,
             continue
         touched += len(chosen)
         rest = [m for m in part.materials if m not in chosen]
-        parts.append(replace(part, materials=tuple(rest + edit(part, chosen))))
+        # a supplier's PCF describes the part as it was declared, not as the variant changes it
+        parts.append(replace(part, materials=tuple(rest + edit(part, chosen)),
+                             supplier_pcf=None))
     if not touched:
         raise VariantError(f"{where}: selector ({selector.text}) selects nothing in "
                            f"{design.product_number}")

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .compliance import ComplianceResult
     from .footprint import FootprintResult
     from .mapping import RuleSet
+    from .pact.host import PactHost
+    from .pact.supplier import ImportedPcfs, PactValidator
     from .product_model import Design, ProductModel
     from .variants import BatchFootprints, Comparison, Sweep, UnitScores
 
@@ -94,7 +96,14 @@ class Workspace:
             "bom": {"file": view.bom_file, "sha256": view.bom_sha256},
             "parts": {part: {"file": file, "sha256": sha}
                       for part, (file, sha) in sorted(view.declarations.items())}}
-        return design_from_view(view, load_scenario(product_scenario, scenario))
+        design = design_from_view(view, load_scenario(product_scenario, scenario))
+        return self._with_supplier_pcfs(design)
+
+    def _with_supplier_pcfs(self, design: Design) -> Design:
+        """Parts with an imported supplier PCF use it instead of their modelled gate."""
+        from .pact.supplier import for_parts, with_supplier_pcfs
+
+        return with_supplier_pcfs(design, for_parts(self.database))
 
     def product_model(self, product_number: str, *, scenario: Path | None = None
                       ) -> ProductModel:
@@ -113,6 +122,9 @@ class Workspace:
             raise NotInitialisedError(f"the Brightway project in {self.home.brightway_dir} is "
                                       "not set up: run 'gscdm init' first")
         activate(self.home)
+        from .pact.supplier import sync_brightway
+
+        sync_brightway(self.database)  # supplier PCFs as a Brightway database, when changed
 
     def footprint(self, product_number: str, *, scenario: Path | None = None,
                   iterations: int = 0, seed: int = 42, strict: bool = False) -> FootprintResult:
@@ -124,6 +136,9 @@ class Workspace:
         result = compute_footprint(model, iterations=iterations, seed=seed, strict=strict)
         result.provenance["inputs"] = self._declarations[product_number]
         result.provenance["scenario_files"] = list(model.scenario.sources)
+        result.provenance["supplier_pcfs"] = [
+            {"part_number": p.part_number, **p.supplier_pcf.as_json()}
+            for p in model.parts if p.supplier_pcf is not None]
         return result
 
     def compare(self, product_number: str, variant_files: list[Path], *,
@@ -214,6 +229,13 @@ class Workspace:
 
         any_node = next(iter(bd.Database(DATABASE)))
         demands = {"background": {any_node.id: 1.0}}
+        # user and supplier-PCF databases are not upstream of the background: one demand each
+        # puts them in the matrices, so their datasets get unit scores too
+        for name in sorted(bd.databases):
+            if name not in {DATABASE, "biosphere3"} and not name.startswith("gscdm-fg-"):
+                node = next(iter(bd.Database(name)), None)
+                if node is not None:
+                    demands[name] = {node.id: 1.0}
         config = {"impact_categories": [self._method("GWP100")]}
         with _quiet_empty_methods():
             lca = bc.FastScoresOnlyMultiLCA(
@@ -268,6 +290,24 @@ class Workspace:
 
         return screen(self.database, key, home=self.home.path, on=on,
                       rohs_category=rohs_category)
+
+    # -- PACT exchange ---------------------------------------------------------------------
+
+    def import_pcf(self, path: Path, validate: PactValidator, *,
+                   part_number: str | None = None) -> ImportedPcfs:
+        """Store a supplier's PACT footprint(s) (v3.0 or v2.3 JSON), each checked by
+        ``validate`` (``reports.pact.validate_document``: the schemas ship with the reports);
+        with ``part_number`` the footprint stands for that part from now on."""
+        from .pact.supplier import import_file
+
+        return import_file(self.database, Path(path), validate, part_number=part_number)
+
+    def pact_host(self) -> PactHost:
+        """The PACT host system's state in this database: clients, tokens, published
+        footprints and events (the HTTP layer is ``gscdm.pact_host``)."""
+        from .pact.host import PactHost
+
+        return PactHost(self.database)
 
     def close(self) -> None:
         self.database.dispose()

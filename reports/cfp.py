@@ -184,6 +184,8 @@ def known_omissions(tr: Translator) -> list[str]:
 
 
 def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
+    from lca_engine.pact.supplier import primary_data_share, stored
+
     bundle = gather(ws, request)
     result, fp = bundle.result, bundle.data
     split = stage_ghg(ws, bundle.model, result)
@@ -243,6 +245,8 @@ def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
         "aircraft_transport": air,
         "sensitivity": sens,
         "inventory": bundle.inventory,
+        "primary_supplier_data": primary_data_share(bundle.model, result,
+                                                    {p.id: p for p in stored(ws.database)}),
     }
     report = Report(kind="cfp", lang=tr.lang, title=str(tr.t("cfp.title")), data=data,
                     template="cfp.html.j2")

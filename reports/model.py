@@ -13,6 +13,7 @@ FORMATS = ("html", "pdf", "json", "xlsx")
 STANDARDS = ("iso14068", "cn-group")
 MARKETS = ("general", "eu-consumer")
 BASES = ("mean", "p95")
+PACT_VERSIONS = ("3.0", "2.3")
 
 
 class ReportError(ValueError):
@@ -55,6 +56,7 @@ class ReportRequest:
     market: str = "general"
     basis: str = "p95"
     sensitivity: bool = True
+    pact_version: str = "3.0"  # pact: "3.0" (per piece) or "2.3" (per kilogram, for v2 partners)
 
     def resolved_date(self) -> date:
         if self.report_date is not None:

@@ -27,7 +27,7 @@ from reports import (
 from reports.common import GATE_STAGES, STAGES, footprint_json
 from reports.i18n import Translator, all_keys, flatten
 from reports.offsets import load_ledger
-from reports.pact import EXTENSION_SCHEMA_FILE, SCHEMA_FILE, decimal, validate
+from reports.pact import EXTENSION_SCHEMA_FILE, SCHEMA_FILE, decimal, validate, validate_v3
 from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,9 @@ def datasheet(ws):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def pact(ws):  # type: ignore[no-untyped-def]
-    return build_report(ws, _request("pact", iterations=0, info=FIX / "info.yaml"))
+    """The v2.3 document (``--pact-version 2.3``); v3.0, the default, is in test_pact.py."""
+    return build_report(ws, _request("pact", iterations=0, info=FIX / "info.yaml",
+                                     pact_version="2.3"))
 
 
 def _numbers(value: Any, path: str = "") -> dict[str, float]:
@@ -217,8 +219,12 @@ def test_chinese_pdf_renders_or_names_the_missing_font(datasheet, ws, monkeypatc
 def test_the_same_inputs_give_byte_identical_json(ws, datasheet, pact) -> None:  # type: ignore[no-untyped-def]
     again = build_report(ws, _request("datasheet", info=FIX / "info.yaml"))
     assert render_report(again, "json") == render_report(datasheet, "json")
-    again = build_report(ws, _request("pact", iterations=0, info=FIX / "info.yaml"))
+    again = build_report(ws, _request("pact", iterations=0, info=FIX / "info.yaml",
+                                      pact_version="2.3"))
     assert render_report(again, "json") == render_report(pact, "json")
+    v3 = [render_report(build_report(ws, _request("pact", iterations=0, info=FIX / "info.yaml")),
+                        "json") for _ in range(2)]
+    assert v3[0] == v3[1]
 
 
 # -- PACT ----------------------------------------------------------------------------------------
@@ -355,7 +361,10 @@ def test_cli_report_exit_codes(ws, tmp_path, monkeypatch) -> None:  # type: igno
                               "--iterations", "0", "--date", "2026-11-21", "--json")
     assert code == 0, stdout
     assert json.loads(stdout)["output"] == str(out)
-    assert validate(json.loads(out.read_text(encoding="utf-8"))) == []
+    assert validate_v3(json.loads(out.read_text(encoding="utf-8"))) == []  # v3.0 by default
+    code, _, _ = run_cli(home, "report", PRODUCT, "--kind", "pact", "-o", str(out),
+                         "--pact-version", "2.3", "--iterations", "0", "--date", "2026-11-21")
+    assert code == 0 and validate(json.loads(out.read_text(encoding="utf-8"))) == []
     code, stdout, stderr = run_cli(
         home, "report", PRODUCT, "--kind", "neutrality", "-o", str(tmp_path / "n.html"),
         "--plan", str(FIX / "plan_other.yaml"), "--credits", str(FIX / "credits_short.csv"),

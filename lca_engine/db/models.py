@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -244,3 +245,83 @@ class BomLine(Base):
     source_line: Mapped[int | None] = mapped_column(Integer)
 
     product: Mapped[Product] = relationship(back_populates="lines")
+
+
+# -- PACT exchange (lca_engine.pact) ---------------------------------------------------------
+# Core tables, read with Core rows (see the SQLAlchemy identity-map pitfall in the README).
+# Timestamps are UTC ISO 8601 strings ("2026-12-07T06:00:00Z"): they sort as text, compare the
+# same on SQLite and PostgreSQL and go into PACT documents unchanged.
+
+pact_client = Table(
+    "pact_client", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("secret_hash", String(255), nullable=False),  # scrypt$n$r$p$salt$hash
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
+pact_token = Table(
+    "pact_token", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("client_id", String(64), ForeignKey("pact_client.client_id", ondelete="CASCADE"),
+           nullable=False),
+    Column("issued_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+)
+
+pact_footprint = Table(
+    "pact_footprint", Base.metadata,
+    Column("id", String(36), primary_key=True),  # the ProductFootprint's UUID
+    Column("product_number", String(255), nullable=False),
+    Column("status", String(16), nullable=False),  # Active | Deprecated
+    Column("created_at", String(32), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("superseded_by", String(36)),
+    Column("document", JSON, nullable=False),
+    Index("ix_pact_footprint_product_number", "product_number"),
+)
+
+pact_event = Table(
+    "pact_event", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(255), nullable=False),
+    Column("source", String(2048), nullable=False),
+    Column("type", String(255), nullable=False),
+    Column("client_id", String(64)),
+    Column("received_at", String(32), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("outcome", String(32), nullable=False),  # accepted | fulfilled | rejected | failed
+    Column("reply", JSON),  # the follow-up event the host sent (fulfilled / rejected)
+    Column("reply_url", String(2048)),
+    Column("delivered_at", String(32)),
+    Column("delivery_error", Text),
+    Column("result", JSON),  # e.g. footprints of a fulfilled event: imported / rejected
+)
+
+supplier_pcf = Table(
+    "supplier_pcf", Base.metadata,
+    Column("id", String(36), primary_key=True),  # the supplier ProductFootprint's id
+    Column("spec_version", String(32), nullable=False),
+    Column("part_number", String(255)),  # the part it stands for (None: for mapping rules)
+    Column("company_name", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("declared_unit", String(32), nullable=False),  # piece, kilogram, ...
+    Column("declared_amount", Float, nullable=False),
+    Column("kg_co2e", Float, nullable=False),  # excl. biogenic CO2 withdrawal, per declared unit
+    Column("fossil_kg_co2e", Float),
+    Column("land_use_kg_co2e", Float),
+    Column("biogenic_withdrawal_kg_co2", Float),  # ≤ 0
+    Column("ipcc_bases", JSON, nullable=False),
+    Column("primary_data_share", Float),
+    Column("dqi", JSON),
+    Column("verification", JSON),
+    Column("reference_period_end", String(32)),
+    Column("file_name", String(1024), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("imported_at", String(32), nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_supplier_pcf_part_number", "part_number"),
+)
