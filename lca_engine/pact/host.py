@@ -440,6 +440,7 @@ class PactHost:
                 client_id=client_id, received_at=iso(self.clock()), body=event,
                 outcome=outcome, reply=reply, reply_url=url, result=result)
             ).inserted_primary_key
+        assert record is not None  # an INSERT always returns its key
         return EventOutcome(int(record[0]), kind, url, reply)
 
     def record_delivery(self, record_id: int, error: str | None) -> None:
