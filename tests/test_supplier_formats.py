@@ -558,3 +558,27 @@ def test_parallel_import_refuses_one_of_two_clashing_placeholders(postgres_url: 
     assert rejected.error is not None and rejected.error["error"] == "part-number-clash"
     assert _versions(db) == 1
     db.dispose()
+
+
+def test_substances_beside_sub_parts_are_not_made_a_material(tmp_path: Path) -> None:
+    # an assembly-level DEHP statement in a product with a sub-part: making it a material of
+    # the whole product would count the product's mass twice
+    path = tmp_path / "assembly.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><Main schemaDatabaseVersion="X8.00" '
+        'xmlns="http://std.iec.ch/iec62474"><BusinessInfo><Response date="2025-01-01">'
+        '<SupplyCompany name="S"/></Response></BusinessInfo><Product unitType="each">'
+        '<ProductID identifier="ASM-1" name="Assembly"><Mass mass="2" unitOfMeasure="g"/>'
+        '</ProductID><Composition isFMD="false">'
+        '<Substance name="DEHP"><SubstanceID><EntryID entryIdentity="117-81-7"/></SubstanceID>'
+        '<MassPercent massPercent="0.05"/></Substance>'
+        '<ProductPart numberOfUnits="2"><ProductID identifier="P1" name="Pin">'
+        '<Mass mass="1" unitOfMeasure="g"/></ProductID>'
+        '<Material name="Steel"><Mass mass="1" unitOfMeasure="g"/></Material></ProductPart>'
+        '</Composition></Product></Main>', encoding="utf-8")
+    declaration = parse_declaration(path)
+    (part,) = declaration.parts
+    assert [m.name for m in part.materials] == ["Steel"]
+    assert sum(m.mass_g for m in part.materials) == pytest.approx(2.0)  # 2 pins × 1 g
+    (loose,) = declaration.extra["part_substances"]  # type: ignore[misc]
+    assert loose["cas"] == "117-81-7"
