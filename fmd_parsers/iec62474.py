@@ -202,7 +202,6 @@ class _Frame:
     content_g: float = 0.0  # materials + sub-parts of one unit
     content_known: bool = True
     has_content: bool = False
-    materials_seen: int = 0  # Material elements directly in this (sub-)part
     #: substances declared directly under Composition / ProductPart (chemSHERPA-CI chemical
     #: products): one material of this (sub-)part when it declares no Material of its own
     loose: list[tuple[Substance, etree._Element]] = field(default_factory=list)
@@ -546,7 +545,6 @@ class _Reader:
             frame.content_g += per_unit_g
             material.mass_g = per_unit_g * frame.multiplier
         frame.has_content = True
-        frame.materials_seen += 1
         if material.declared is not None and material.declared.grams is None \
                 and material.mass_g is not None:
             material.declared = replace(material.declared, grams=material.mass_g)
@@ -752,15 +750,16 @@ class _Reader:
     def finish_loose(self, frame: _Frame) -> None:
         """Substances declared outside any material: one material of the (sub-)part - the
         chemical product itself - whose mass is the part's declared mass (or unknown: the BoM
-        gives it at screening). If the part also declares materials the substances cannot be
-        placed in one of them, so they are kept in ``extra['part_substances']`` with a note."""
+        gives it at screening). If the part also declares materials or sub-parts the substances
+        cannot be placed in one of them, so they are kept in ``extra['part_substances']`` with a
+        note."""
         if not frame.loose:
             return
         product = self.product
         part = product.part if product else None
         assert part is not None and product is not None
         name = _chemical_name(part, frame)
-        if frame.materials_seen:
+        if frame.has_content:  # beside materials or sub-parts: not the whole (sub-)part
             for substance, el in frame.loose:
                 declared = substance.declared
                 self.part_substances.append({
@@ -775,9 +774,9 @@ class _Reader:
                     "line": el.sourceline,
                 })
                 self.flag("substance-outside-material", f"substance {substance.name!r} is "
-                          "declared at product-part level beside materials, not inside one; kept "
-                          "in extra['part_substances']", el, "Substance", part=part,
-                          severity="note")
+                          "declared at product-part level beside materials or sub-parts, not "
+                          "inside a material; kept in extra['part_substances']", el, "Substance",
+                          part=part, severity="note")
             frame.loose = []
             return
         material = HomogeneousMaterial(

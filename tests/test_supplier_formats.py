@@ -271,6 +271,31 @@ def test_chemical_product_takes_its_mass_from_the_bom_and_is_screened(
     assert [c["id"] for c in finding.candidate_exemptions] == ["7(a)"]
     assert result.status == NON_COMPLIANT
     assert not [g for g in result.gaps if g.part_number == "SP-PB85-500G"]
+    # the product view (show, footprint) sees the same masses
+    product = db.show("PWR-1").as_json()
+    assert product["mass_g"] == pytest.approx(0.4)
+    (paste,) = product["materials"]
+    assert paste["mass_g"] == pytest.approx(0.4)
+    assert paste["substances"][0]["mass_g"] == pytest.approx(0.34)
+
+
+def test_chemical_product_counted_in_grams_takes_the_bom_quantity(db: MaterialDatabase,
+                                                                  tmp_path: Path) -> None:
+    # the paste is declared per gram (unitType="g") and the BoM gives 0.4 of it, no mass
+    shutil.copy(FORMATS / "chemsherpa_ci_solder_paste.xml", tmp_path / "paste.xml")
+    bom = tmp_path / "bom.csv"
+    bom.write_text("product_number,part_number,quantity,fmd_file\n"
+                   "PWR-2,SP-PB85-500G,0.4,paste.xml\n", encoding="utf-8")
+    assert db.import_paths([], bom=bom).counts()["rejected"] == 0
+    finding = only(screen(db, "PWR-2", on=TODAY).findings, regulation="EU RoHS")
+    # per unit (1 g): 0.85 g lead in 1 g paste; 0.4 units per product
+    assert (finding.substance_mass_g, finding.reference_mass_g) == (
+        pytest.approx(0.85), pytest.approx(1.0))
+    assert finding.concentration_ppm == pytest.approx(850_000)
+    assert finding.quantity == pytest.approx(0.4)
+    product = db.show("PWR-2").as_json()
+    assert product["mass_g"] == pytest.approx(0.4)  # 0.4 × 1 g
+    assert product["materials"][0]["substances"][0]["mass_g"] == pytest.approx(0.4 * 0.85)
 
 
 # -- defect 4: IPC-1752A Amendment 3 Class C -------------------------------------------------
@@ -533,3 +558,27 @@ def test_parallel_import_refuses_one_of_two_clashing_placeholders(postgres_url: 
     assert rejected.error is not None and rejected.error["error"] == "part-number-clash"
     assert _versions(db) == 1
     db.dispose()
+
+
+def test_substances_beside_sub_parts_are_not_made_a_material(tmp_path: Path) -> None:
+    # an assembly-level DEHP statement in a product with a sub-part: making it a material of
+    # the whole product would count the product's mass twice
+    path = tmp_path / "assembly.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><Main schemaDatabaseVersion="X8.00" '
+        'xmlns="http://std.iec.ch/iec62474"><BusinessInfo><Response date="2025-01-01">'
+        '<SupplyCompany name="S"/></Response></BusinessInfo><Product unitType="each">'
+        '<ProductID identifier="ASM-1" name="Assembly"><Mass mass="2" unitOfMeasure="g"/>'
+        '</ProductID><Composition isFMD="false">'
+        '<Substance name="DEHP"><SubstanceID><EntryID entryIdentity="117-81-7"/></SubstanceID>'
+        '<MassPercent massPercent="0.05"/></Substance>'
+        '<ProductPart numberOfUnits="2"><ProductID identifier="P1" name="Pin">'
+        '<Mass mass="1" unitOfMeasure="g"/></ProductID>'
+        '<Material name="Steel"><Mass mass="1" unitOfMeasure="g"/></Material></ProductPart>'
+        '</Composition></Product></Main>', encoding="utf-8")
+    declaration = parse_declaration(path)
+    (part,) = declaration.parts
+    assert [m.name for m in part.materials] == ["Steel"]
+    assert sum(m.mass_g for m in part.materials) == pytest.approx(2.0)  # 2 pins × 1 g
+    (loose,) = declaration.extra["part_substances"]  # type: ignore[misc]
+    assert loose["cas"] == "117-81-7"

@@ -48,6 +48,7 @@ class PartRow:
     mass_g: float | None
     declaration_file: str
     declaration_date: str | None
+    unit_type: str | None = None  # "Each", or a mass unit for chemical products ("g", "kg")
     materials: list[MaterialRow] = field(default_factory=list)
     #: what the declaration states beside the composition: IPC-1752A Class C categories
     #: (``extra["class_c"]``) and IEC 62474 declarations for compliance (``extra["compliance"]``)
@@ -65,12 +66,13 @@ def read_parts(session: Session, part_numbers: set[str]) -> dict[str, PartRow]:
     row: Any  # the three queries below return rows of three shapes
     for row in session.execute(
             select(pv.id, part.part_number, pv.name, pv.mass_g, decl.file_name,
-                   decl.declaration_date, decl.format, decl.extra)
+                   decl.declaration_date, decl.format, decl.extra, pv.unit_type)
             .join(pv, current).join(decl, decl.id == pv.declaration_id)):
         parts[row.id] = PartRow(
             part_number=row.part_number, name=row.name, mass_g=row.mass_g,
             declaration_file=row.file_name,
             declaration_date=row.declaration_date.isoformat() if row.declaration_date else None,
+            unit_type=row.unit_type,
             declared_categories=declared_categories(row.extra, row.part_number, row.format))
     materials: dict[int, MaterialRow] = {}
     for row in session.execute(

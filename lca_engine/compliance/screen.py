@@ -35,7 +35,7 @@ from typing import Any
 from fmd_parsers.exemptions import exemption_lists, list_key
 from lca_engine.db import MaterialDatabase
 from lca_engine.db.engine import read_snapshot
-from lca_engine.db.queries import product_view
+from lca_engine.db.queries import chemical_mass, product_view
 
 from .lists import (
     DslEntry,
@@ -237,17 +237,22 @@ def screen(database: MaterialDatabase, key: str, *, lists: SubstanceLists | None
 
 def _with_bom_mass(part: PartRow, bom_mass_g: float | None) -> PartRow:
     """A declaration that gives no mass (a chemSHERPA-CI chemical product: substances as mass
-    percents only) takes the BoM's mass of one unit; its single material is the whole part."""
-    if bom_mass_g is None or part.mass_g is not None or len(part.materials) != 1 \
-            or part.materials[0].mass_g is not None:
+    percents only) takes the BoM's mass of one unit, else one unit of the mass unit it counts in
+    (``g``, ``kg``: the BoM quantity is then that many grams or kilograms); its single material
+    is the whole part."""
+    found = chemical_mass(part.mass_g, [m.mass_g for m in part.materials], bom_mass_g,
+                          part.unit_type)
+    if found is None:
         return part
+    grams, source = found
     (material,) = part.materials
-    substances = [replace(s, mass_g=s.concentration_ppm * 1e-6 * bom_mass_g)
+    substances = [replace(s, mass_g=s.concentration_ppm * 1e-6 * grams)
                   if s.mass_g is None and s.concentration_ppm is not None else s
                   for s in material.substances]
-    note = "mass from the BoM (the declaration gives none)"
-    return replace(part, mass_g=bom_mass_g, materials=[replace(
-        material, mass_g=bom_mass_g, substances=substances,
+    note = ("mass from the BoM" if source == "bom" else f"mass of {source}") + \
+        " (the declaration gives none)"
+    return replace(part, mass_g=grams, materials=[replace(
+        material, mass_g=grams, substances=substances,
         comment=f"{material.comment}; {note}" if material.comment else note)])
 
 

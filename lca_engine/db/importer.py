@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -197,8 +197,16 @@ def _same_name(a: str | None, b: str | None) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split()) if a and b else True
 
 
+class _InForce(Protocol):
+    """The declaration in force of a part, as ``_CURRENT_IDENTITY`` reads it."""
+
+    declaration_date: date | None
+    file_name: str
+    name: str | None
+
+
 def _placeholder_clash(declaration: ParsedDeclaration, part: DeclaredPart,
-                       current: Row[*tuple[Any, ...]]) -> str | None:
+                       current: _InForce) -> str | None:
     """Why the new declaration of ``part`` must not replace the one in force, or None.
 
     Suppliers reuse placeholder part numbers (``000-000-000``) for unrelated products. A newer

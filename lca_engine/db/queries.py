@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fmd_parsers.exemptions import list_key
+from fmd_parsers.units import UnitError, is_mass_unit, to_grams
 
 from . import models as m
 
@@ -245,6 +246,7 @@ class _Composition:
     supplier: str | None
     manufacturing_site: str | None = None
     declaration_class: str | None = None
+    unit_type: str | None = None
     materials: list[MaterialView] = field(default_factory=list)
 
 
@@ -262,7 +264,7 @@ def _compositions(session: Session, part_numbers: set[str]) -> dict[str, _Compos
             select(part.part_number, pv.id, pv.part_id, pv.declaration_id, pv.name, pv.version,
                    pv.manufacturer, pv.mass_g, decl.file_name, decl.sha256,
                    decl.declaration_date, decl.format, m.Supplier.name, pv.manufacturing_site,
-                   decl.declaration_class)
+                   decl.declaration_class, pv.unit_type)
             .join(pv, current).join(decl, decl.id == pv.declaration_id)
             .join(m.Supplier, m.Supplier.id == decl.supplier_id, isouter=True)):
         composition = _Composition(*row[1:])
@@ -302,6 +304,33 @@ def _exemption_detail(stored: dict[str, Any]) -> dict[str, Any]:
     return {"identity": stored.get("identity"), "list": listed,
             "authority": stored.get("authority"), "code": stored.get("code"),
             "description": stored.get("description")}
+
+
+def unit_mass_g(unit_type: str | None) -> float | None:
+    """Grams in one unit when a declaration counts its product in a mass unit (a chemical
+    product declared per g or kg), else None."""
+    if not unit_type:
+        return None
+    try:
+        return to_grams(1.0, unit_type.strip()) if is_mass_unit(unit_type.strip()) else None
+    except UnitError:
+        return None
+
+
+def chemical_mass(declared_mass_g: float | None, materials_masses: list[float | None],
+                  bom_mass_g: float | None, unit_type: str | None) -> tuple[float, str] | None:
+    """The mass of one unit of a part declared without any (a chemSHERPA-CI chemical product:
+    one material, substances as mass percents) and where it comes from: the BoM's part mass,
+    else one unit of the mass unit the declaration counts in. None when the part has a mass or
+    is not such a part."""
+    if declared_mass_g is not None or len(materials_masses) != 1 or \
+            materials_masses[0] is not None:
+        return None
+    if bom_mass_g is not None:
+        return bom_mass_g, "bom"
+    per_unit = unit_mass_g(unit_type)
+    return (per_unit, f"one {unit_type.strip()} unit" if unit_type else "unit") \
+        if per_unit is not None else None
 
 
 def _flags(session: Session, condition: Any) -> list[FlagView]:
@@ -396,6 +425,23 @@ def _declared_categories(session: Session, declaration_id: int, part_number: str
     return declared_categories(extra, part_number, declaration_format)
 
 
+def _fill_chemical(composition: _Composition, bom_mass_g: float | None) -> float | None:
+    """A chemical product declared without a mass (one material, mass percents) takes the
+    BoM's mass of one unit, or one unit of its mass unit, for this product's view: the
+    footprint and ``show`` then see its material and substance masses. Returns the grams."""
+    found = chemical_mass(composition.mass_g, [v.mass_g for v in composition.materials],
+                          bom_mass_g, composition.unit_type)
+    if found is None:
+        return None
+    grams, _ = found
+    (material,) = composition.materials
+    composition.materials = [replace(material, mass_g=grams, substances=[
+        replace(s, mass_g=s.concentration_ppm * 1e-6 * grams)
+        if s.mass_g is None and s.concentration_ppm is not None else s
+        for s in material.substances])]
+    return grams
+
+
 def _scaled(view: MaterialView, factor: float) -> MaterialView:
     def times(value: float | None) -> float | None:
         return None if value is None else value * factor
@@ -451,10 +497,13 @@ def product_view(session: Session, product_number: str) -> ProductView | None:
 
     def build(line: Any, multiplier: float) -> BomNode:
         composition = compositions.get(line.part_number)
+        unit_g = _fill_chemical(composition, line.mass_g) if composition is not None else None
         if composition is not None and composition.mass_g is not None:
             own, source = composition.mass_g, "fmd"
         elif line.mass_g is not None:
             own, source = line.mass_g, "bom"
+        elif unit_g is not None:  # a chemical product counted in g / kg: one unit of it
+            own, source = unit_g, "fmd"
         else:
             own, source = None, None
         node = BomNode(part_number=line.part_number,
