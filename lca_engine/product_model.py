@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 from .db.queries import ProductView
+from .electronics import part_model_flows, replaced
 from .mapping import (
     MappedFlow,
     MaterialInput,
@@ -306,6 +307,7 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
                 units_per_product=units, proxy=flow.proxy,
                 input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
     flows.extend(_component_flows(part, scenario))
+    flows = _electronics_flows(part, flows, scenario)
     return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board,
                          process_kg)
 
@@ -327,6 +329,25 @@ def _component_flows(part: PartDesign, scenario: Scenario) -> list[MaterialFlow]
             rule_id=f"component:{kind}", units_per_product=part.units_per_product, proxy=False,
             input=Input(dataset, count, label)))
     return flows
+
+
+def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Scenario
+                       ) -> list[MaterialFlow]:
+    """The part's electronics models (``part_electronics`` in the scenario): the mapped flows a
+    model supersedes are dropped and the model's flows added (``lca_engine.electronics``)."""
+    spec = scenario.part_electronics.get(part.part_number)
+    if spec is None:
+        return flows
+    board_m2 = sum(f.input.amount for f in flows if f.rule_id.startswith("pcb-laminate"))
+    kept = [f for f in flows if not replaced(spec, f.rule_id, f.input.dataset)]
+    for model_flow in part_model_flows(spec, scenario.electronics, scenario.grid, board_m2,
+                                       part.part_number):
+        kept.append(MaterialFlow(
+            part_number=part.part_number, material=model_flow.component,
+            rule_id=f"electronics:{model_flow.component}",
+            units_per_product=part.units_per_product, proxy=False,
+            input=Input(model_flow.dataset, model_flow.amount, model_flow.label)))
+    return kept
 
 
 def _allocated(mapping: MaterialMapping, rules: RuleSet, scenario: Scenario

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from .electronics.spec import ElectronicsSettings, PartElectronics, parse_electronics
+
 DEFAULTS_FILE = Path(__file__).with_name("data") / "scenarios" / "defaults.yaml"
 PRODUCT_SCENARIO_FILENAME = "scenario.yaml"
 
@@ -121,6 +123,9 @@ class Scenario:
     layers: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
     #: PEF Circular Footprint Formula parameters (allocation "cff"), as stated by the user
     cff: CffParameters | None = None
+    #: electronics models (lca_engine.electronics): engine-wide settings and per-part specs
+    electronics: ElectronicsSettings = field(default_factory=ElectronicsSettings)
+    part_electronics: dict[str, PartElectronics] = field(default_factory=dict)
 
     @property
     def use_kwh(self) -> float:
@@ -137,6 +142,9 @@ class Scenario:
         data = asdict(self)
         data.pop("layers")
         data["use_kwh"] = self.use_kwh
+        data["electronics"] = self.electronics.model_dump(mode="json")
+        data["part_electronics"] = {part: spec.model_dump(mode="json", by_alias=True)
+                                    for part, spec in self.part_electronics.items()}
         return data
 
     def with_overrides(self, override: dict[str, Any], source: str) -> Scenario:
@@ -252,6 +260,11 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
                                     "(component_datasets)")
             counts[str(kind)] = _number(spec, kind, 0, 100_000, f"{where}: part {part}")
         part_components[str(part)] = PartComponents(counts, str(spec.get("note", "")))
+    try:
+        electronics, part_electronics = parse_electronics(
+            raw.get("electronics"), raw.get("part_electronics"), where)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     solder = str(factory.get("solder", "SAC305"))
     if solder not in raw.get("reflow_kw", {}):
         raise ScenarioError(f"{where}: factory.solder {solder!r} is not one of "
@@ -291,8 +304,11 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
         layers=tuple(layers),
         cff=_cff(raw.get("cff"), where) if str(raw.get("allocation", "cut-off")) == "cff"
         else None,
+        electronics=electronics,
+        part_electronics=part_electronics,
     )
-    for region in (scenario.use_region, scenario.factory_region):
+    for region in (scenario.use_region, scenario.factory_region,
+                   electronics.fab_region, electronics.display_fab_region):
         scenario.grid(region)
     if scenario.allocation not in {"cut-off", "cff"}:
         raise ScenarioError(f"{where}: allocation {scenario.allocation!r}: use 'cut-off' or "
