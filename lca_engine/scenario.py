@@ -126,6 +126,9 @@ class Scenario:
     #: electronics models (lca_engine.electronics): engine-wide settings and per-part specs
     electronics: ElectronicsSettings = field(default_factory=ElectronicsSettings)
     part_electronics: dict[str, PartElectronics] = field(default_factory=dict)
+    #: what the product is (notebook, monitor, ...): selects the references of the method
+    #: comparison (lca_engine.reconciliation); None shows the classes without references
+    product_kind: str | None = None
 
     @property
     def use_kwh(self) -> float:
@@ -306,6 +309,7 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
         else None,
         electronics=electronics,
         part_electronics=part_electronics,
+        product_kind=str(raw["product_kind"]) if raw.get("product_kind") else None,
     )
     for region in (scenario.use_region, scenario.factory_region,
                    electronics.fab_region, electronics.display_fab_region):
