@@ -158,7 +158,8 @@ def reconcile(model: ProductModel, scores: dict[int, float], ids: dict[str, int]
                 "product_kg_co2e": product_kg,
                 "product_share": product_kg / total if total else 0.0,
                 "difference_kg_co2e": product_kg - ref_kg,
-                "why": " ".join(str(group.get("why", "")).split())})
+                "why": " ".join(str(group.get("why", "")).split()),
+                "why_zh": str(group.get("why_zh", ""))})
         covered = {c for g in reference["groups"] for c in g["classes"]}
         references.append({
             "id": reference["id"], "kind": reference["kind"],
