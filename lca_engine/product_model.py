@@ -429,8 +429,10 @@ def stage_exchanges(design: Design, rules: RuleSet
                   for name, kg in sorted(process_kg.items())))
     stages: dict[str, list[Input]] = {
         "manufacturing": [Input("@factory-electricity", factory_kwh, factory_label)],
-        "distribution": [Input(scenario.transport_modes[leg.mode], product_t * leg.km,
+        "distribution": [Input(scenario.transport_modes[leg.mode],
+                               product_t * leg.km * leg.share,
                                f"{leg.mode} {leg.km:g} km × {product_t:.6g} t"
+                               + (f" × {leg.share:g} of units" if leg.share != 1 else "")
                                + (f" ({leg.note})" if leg.note else ""))
                          for leg in scenario.legs],
         "use": [Input(scenario.grid(scenario.use_region), scenario.use_kwh,

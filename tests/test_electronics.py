@@ -195,3 +195,21 @@ def test_the_reconciliation_shows_the_paia_sheet_beside_the_product(notebook) ->
     assert storage["per-gb-high"] == pytest.approx(512 * 0.16, rel=1e-5)
     assert storage["die-area"] == pytest.approx(512 * 8 / 10.43 / 100 * 2.2, rel=1e-5)
     assert block["semiconductor_basis"] == "die-area"
+
+
+def test_a_leg_share_states_an_air_freight_share(notebook_workspace: Workspace) -> None:
+    from dataclasses import replace
+
+    from lca_engine.product_model import stage_exchanges
+
+    design = notebook_workspace.design("NB14-G5")
+    legs = [{"mode": "sea", "km": 19500, "share": 0.8}, {"mode": "air", "km": 9000, "share": 0.2}]
+    variant = replace(design, scenario=design.scenario.with_overrides(
+        {"distribution": {"legs": legs}}, "test"))
+    inputs = stage_exchanges(variant, load_rules())[0]["distribution"]
+    tonnes = 2052.0 / 1e6  # notebook, adapter set and packaging
+    amounts = {i.dataset: i.amount for i in inputs}
+    assert amounts["transport.sea.container.average"] == pytest.approx(tonnes * 19500 * 0.8)
+    assert amounts["transport.air.freight.longhaul"] == pytest.approx(tonnes * 9000 * 0.2)
+    with pytest.raises(ScenarioError, match=r"legs\[0\]: 'share' = 1.5"):
+        build_scenario({"distribution": {"legs": [{"mode": "air", "km": 9000, "share": 1.5}]}})
