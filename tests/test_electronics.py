@@ -213,3 +213,18 @@ def test_a_leg_share_states_an_air_freight_share(notebook_workspace: Workspace) 
     assert amounts["transport.air.freight.longhaul"] == pytest.approx(tonnes * 9000 * 0.2)
     with pytest.raises(ScenarioError, match=r"legs\[0\]: 'share' = 1.5"):
         build_scenario({"distribution": {"legs": [{"mode": "air", "km": 9000, "share": 1.5}]}})
+
+
+def test_data_list_shows_the_new_factors_with_their_sources(notebook_workspace: Workspace
+                                                            ) -> None:
+    from tests.conftest import run_cli
+
+    code, out, _ = run_cli(notebook_workspace.home.path, "data", "list", "--category",
+                           "electronics", "--json")
+    assert code == 0
+    factors = {f["key"]: f for f in json.loads(out)["factors"]}
+    for key in ("ic.fab.process_gases.7nm.abate95.per_cm2", "ic.fab.wafer_materials.per_cm2",
+                "storage.ssd.per_gb.high", "ic.dram.per_gb.high",
+                "display.tft_lcd.fab_fuels.per_m2.tw", "pcb.bare.hdi.per_layer_m2"):
+        assert factors[key]["source"] and factors[key]["year"], key
+    assert factors["ic.fab.process_gases.7nm.abate95.per_cm2"]["gwp100_kg_co2e"] == 0.35
