@@ -67,7 +67,7 @@ def references_data() -> dict[str, Any]:
         if rule["class"] not in classes:
             raise ValueError(f"{REFERENCES_FILE.name}: unknown class {rule['class']!r}")
     for reference in data["references"]:
-        for group in reference["groups"]:
+        for group in reference.get("groups") or reference.get("computed") or ():
             unknown = set(group["classes"]) - classes
             if unknown:
                 raise ValueError(f"{REFERENCES_FILE.name}: reference {reference['id']}: "
@@ -119,6 +119,77 @@ def basis_sensitivity(model: ProductModel, unit_score: Callable[[str], float]
     return out
 
 
+def product_quantities(model: ProductModel, part_class: Callable[[str], str | None]
+                       ) -> dict[str, float]:
+    """What a per-unit component model counts, from the scenario's part_electronics: SoC dies
+    and their area, memory parts and their die area (capacity ÷ density), and the mass of the
+    parts in the power-supply class, all per product."""
+    from .electronics.memory import die_area_cm2
+
+    units = {p.part_number: p.units_per_product for p in model.parts}
+    out = dict.fromkeys(("soc_dies", "soc_die_cm2", "dram_parts", "dram_die_cm2", "nand_parts",
+                         "nand_die_cm2", "power_supply_kg"), 0.0)
+    for part, spec in model.scenario.part_electronics.items():
+        n = units.get(part)
+        if n is None:
+            continue
+        for die in spec.dies:
+            if die.ic_class == "soc":
+                out["soc_dies"] += die.count * n
+                out["soc_die_cm2"] += die.count * die.area_mm2 / 100.0 * n
+        if spec.memory is not None:
+            kind = spec.memory.kind
+            out[f"{kind}_parts"] += n
+            out[f"{kind}_die_cm2"] += die_area_cm2(spec.memory) * n
+    for part in model.parts:
+        if part_class(part.part_number) == "power_supply":
+            out["power_supply_kg"] += (part.own_mass_g or 0.0) * part.units_per_product / 1000
+    return out
+
+
+def _computed_reference(reference: dict[str, Any], model: ProductModel,
+                        unit_score: Callable[[str], float], by_class: dict[str, float],
+                        total: float) -> dict[str, Any]:
+    """A component model applied to this product's own quantities (e.g. Boavizta's per-unit
+    base + per-cm² die factors): each group = base × count + per-cm² × area (or per kg × mass)."""
+    part_rules = _rules(references_data()["part_rules"])
+    parts = {p.part_number: p for p in model.parts}
+
+    def part_class(number: str) -> str | None:
+        part = parts[number]
+        return next((r.target for r in part_rules
+                     if r.matches(part.category or "", part.name or "", "")), None)
+
+    quantities = product_quantities(model, part_class)
+    groups = []
+    for group in reference["computed"]:
+        if "per_kg" in group:
+            mass = quantities[group["mass"]]
+            ref_kg = mass * unit_score(group["per_kg"])
+            arithmetic = f"{mass:.4g} kg × {group['per_kg']}"
+        else:
+            count, area = quantities[group["count"]], quantities[group["area"]]
+            ref_kg = count * unit_score(group["base"]) + area * unit_score(group["per_cm2"])
+            arithmetic = (f"{count:g} × {group['base']} + {area:.4g} cm² × "
+                          f"{group['per_cm2']}")
+        product_kg = sum(by_class[c] for c in group["classes"])
+        groups.append({
+            "group": group["group"], "classes": list(group["classes"]),
+            "reference_kg_co2e": ref_kg, "reference_share": None,
+            "product_kg_co2e": product_kg,
+            "product_share": product_kg / total if total else 0.0,
+            "difference_kg_co2e": product_kg - ref_kg, "arithmetic": arithmetic,
+            "why": " ".join(str(group.get("why", "")).split()),
+            "why_zh": str(group.get("why_zh", ""))})
+    return {"id": reference["id"], "kind": reference["kind"],
+            "source": " ".join(str(reference["source"]).split()),
+            "attribution": reference.get("attribution"),
+            "total_kg_co2e": sum(g["reference_kg_co2e"] for g in groups),
+            "product_total_kg_co2e": total,
+            "product_kg_co2e_in_scope": sum(g["product_kg_co2e"] for g in groups),
+            "groups": groups}
+
+
 def unit_scorer(scores: dict[int, float], ids: dict[str, int]) -> Callable[[str], float]:
     """Score of one unit of a dataset from the adjoint solution (which covers every activity
     of the matrices, also background datasets the product does not use, e.g. another basis)."""
@@ -145,6 +216,10 @@ def reconcile(model: ProductModel, scores: dict[int, float], ids: dict[str, int]
     references = []
     for reference in data["references"]:
         if reference.get("applies_to") != kind:
+            continue
+        if "computed" in reference:
+            references.append(_computed_reference(reference, model, unit_score, by_class,
+                                                  total))
             continue
         ref_total = float(reference["total_kg_co2e"])
         groups = []

@@ -228,3 +228,18 @@ def test_data_list_shows_the_new_factors_with_their_sources(notebook_workspace: 
                 "display.tft_lcd.fab_fuels.per_m2.tw", "pcb.bare.hdi.per_layer_m2"):
         assert factors[key]["source"] and factors[key]["year"], key
     assert factors["ic.fab.process_gases.7nm.abate95.per_cm2"]["gwp100_kg_co2e"] == 0.35
+
+
+def test_the_boavizta_component_model_is_applied_to_the_products_own_quantities(
+        notebook) -> None:  # type: ignore[no-untyped-def]
+    block = notebook["reconciliation"]
+    model = next(r for r in block["references"] if r["id"] == "boavizta-component-model")
+    groups = {g["group"]: g["reference_kg_co2e"] for g in model["groups"]}
+    # one 1.8 cm² SoC: 9.14 + 1.8 × 1.97
+    assert groups["CPU (SoC dies)"] == pytest.approx(9.14 + 1.8 * 1.97, rel=1e-5)
+    # one 16 GB module: 5.22 + 16 × 8 / 0.241 / 100 cm² × 2.20
+    assert groups["DRAM modules"] == pytest.approx(5.22 + 128 / 0.241 / 100 * 2.2, rel=1e-5)
+    # one 512 GB drive: 6.34 + 4096 / 10.43 / 100 cm² × 2.20
+    assert groups["SSD"] == pytest.approx(6.34 + 4096 / 10.43 / 100 * 2.2, rel=1e-5)
+    # adapter set 196 g + 72 g cord: 0.268 kg × 24.3
+    assert groups["power supply"] == pytest.approx(0.268 * 24.3, rel=1e-5)
