@@ -243,3 +243,17 @@ def test_the_boavizta_component_model_is_applied_to_the_products_own_quantities(
     assert groups["SSD"] == pytest.approx(6.34 + 4096 / 10.43 / 100 * 2.2, rel=1e-5)
     # adapter set 196 g + 72 g cord: 0.268 kg × 24.3
     assert groups["power supply"] == pytest.approx(0.268 * 24.3, rel=1e-5)
+
+
+def test_a_mainboard_named_without_dram_is_not_memory() -> None:
+    from lca_engine.reconciliation import _rules, references_data
+
+    rules = _rules(references_data()["part_rules"])
+
+    def target(name: str) -> str | None:
+        return next((r.target for r in rules if r.matches("electronics", name, "")), None)
+
+    assert target("Mainboard PCBA, 8-layer, SoC, VRM, I/O connectors (without DRAM)") is None
+    assert target("DRAM 16 Gb DDR5-5600, FBGA-78 package, soldered down") == "memory"
+    assert target("Memory module 16 GB DDR5 SO-DIMM") == "memory"
+    assert target("SSD 512 GB NVMe PCIe Gen4, M.2 2280") == "storage"
