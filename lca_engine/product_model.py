@@ -339,7 +339,8 @@ def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Sc
     if spec is None:
         return flows
     board_m2 = sum(f.input.amount for f in flows if f.rule_id.startswith("pcb-laminate"))
-    kept = [f for f in flows if not replaced(spec, f.rule_id, f.input.dataset)]
+    kept = [f for f in flows
+            if not replaced(spec, f.rule_id, f.input.dataset, f.material)]
     for model_flow in part_model_flows(spec, scenario.electronics, scenario.grid, board_m2,
                                        part.part_number):
         kept.append(MaterialFlow(

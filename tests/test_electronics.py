@@ -257,3 +257,32 @@ def test_a_mainboard_named_without_dram_is_not_memory() -> None:
     assert target("DRAM 16 Gb DDR5-5600, FBGA-78 package, soldered down") == "memory"
     assert target("Memory module 16 GB DDR5 SO-DIMM") == "memory"
     assert target("SSD 512 GB NVMe PCIe Gen4, M.2 2280") == "storage"
+
+
+def test_a_flip_chip_bga_carries_its_build_up_substrate_by_area_and_layers() -> None:
+    from lca_engine.electronics.packages import package_flows
+    from lca_engine.electronics.spec import PackageSpec
+
+    soc = DieSpec(name="SoC", ic_class="soc", area_mm2=180,
+                  package=PackageSpec(type="fcbga", substrate_mm2=1000, layers=8))
+    # 10 cm² any-layer substrate: 0.001 m² × (7.81 × 8 + 57.97) kg CO2e/m² = 0.12045
+    assert _kg(package_flows(soc)) == pytest.approx(0.001 * (7.81 * 8 + 57.97), rel=1e-9)
+    assert _kg(package_flows(soc)) == pytest.approx(0.12045, rel=1e-9)
+    qfn = DieSpec(name="PMIC", ic_class="analog", area_mm2=20, package=PackageSpec(type="qfn"))
+    assert package_flows(qfn) == []  # leadframe package: its declared materials only
+    with pytest.raises(ScenarioError, match="needs substrate_mm2 and layers"):
+        build_scenario({"electronics": {"default_node": {"soc": "7nm"}}, "part_electronics": {
+            "X": {"dies": [{"name": "SoC", "class": "soc", "area_mm2": 180,
+                            "package": {"type": "fcbga"}}]}}})
+    # the FMD's by-mass substrate dielectric of that part gives way to the substrate model
+    scenario = build_scenario({"electronics": {"default_node": {"soc": "7nm"}},
+                               "part_electronics": {"T-3": {"dies": [soc.model_dump(
+                                   by_alias=True)]}}})
+    materials = (MaterialInput(name="SoC package substrate, build-up dielectric", mass_g=1.2,
+                               group="Epoxy resins"),
+                 MaterialInput(name="Silicon dies", mass_g=0.4, group="Semiconductors"))
+    part = PartDesign("T-3", "board", "electronics", None, 1, 1, None, materials)
+    flows = part_inventory(part, load_rules(), scenario).flows
+    assert not [f for f in flows if f.material.startswith("SoC package substrate")]
+    assert {"pcb.bare.anylayer.per_layer_m2", "pcb.bare.anylayer.base_m2"} <= {
+        f.input.dataset for f in flows}

@@ -14,6 +14,7 @@ from .dies import die_flows
 from .displays import display_flows, replaced_datasets
 from .flows import ModelFlow
 from .memory import memory_flows
+from .packages import has_substrate, package_flows, replaces_material
 from .pcb import board_flows, replaced_rule_prefixes
 from .spec import ElectronicsSettings, PartElectronics
 
@@ -22,9 +23,13 @@ LOGIC_DIE_RULES = ("die-logic",)
 MEMORY_DIE_RULES = ("die-dram", "die-nand")
 
 
-def replaced(spec: PartElectronics, rule_id: str, dataset: str) -> bool:
-    """Whether a mapped flow (rule, dataset) is superseded by one of the part's models."""
+def replaced(spec: PartElectronics, rule_id: str, dataset: str, material: str = "") -> bool:
+    """Whether a mapped flow (rule, dataset, material name) is superseded by one of the part's
+    models."""
     if spec.dies and rule_id.startswith(LOGIC_DIE_RULES):
+        return True
+    if (material and any(has_substrate(d) for d in spec.dies)
+            and replaces_material(material)):
         return True
     if spec.memory is not None and rule_id.startswith(MEMORY_DIE_RULES):
         return True
@@ -41,6 +46,7 @@ def part_model_flows(spec: PartElectronics, settings: ElectronicsSettings,
     flows: list[ModelFlow] = []
     for die in spec.dies:
         flows.extend(die_flows(die, settings, grid(settings.fab_region)))
+        flows.extend(package_flows(die))
     if spec.memory is not None:
         flows.extend(memory_flows(spec.memory, settings.semiconductor_basis))
     if spec.display is not None:

@@ -30,12 +30,19 @@ class ElectronicsSettings(_Strict):
     display_fgas_abatement: float = Field(0.9, ge=0.0, le=1.0)
 
 
+class PackageSpec(_Strict):
+    type: str
+    substrate_mm2: float | None = Field(None, gt=0, le=10_000)
+    layers: int | None = Field(None, ge=1, le=30)
+
+
 class DieSpec(_Strict):
     name: str
     ic_class: str = Field(alias="class")
     area_mm2: float = Field(gt=0, le=900)  # 858 mm² is the lithography reticle limit
     count: int = Field(1, ge=1)
     node: str | None = None
+    package: PackageSpec | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -106,6 +113,7 @@ def _check_known(spec: PartElectronics, settings: ElectronicsSettings, where: st
     from .dies import nodes
     from .displays import DisplayModelError, display_flows
     from .memory import density_gb_per_mm2
+    from .packages import package_flows
 
     for die in spec.dies:
         if die.node is None and die.ic_class not in settings.default_node:
@@ -116,6 +124,10 @@ def _check_known(spec: PartElectronics, settings: ElectronicsSettings, where: st
         if node not in nodes():
             raise ValueError(f"{where}: die {die.name!r}: node {node!r} is not one of "
                              f"{', '.join(nodes())} (data/electronics/dies.yaml)")
+        try:
+            package_flows(die)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
     if spec.memory is not None:
         try:
             density_gb_per_mm2(spec.memory.kind, spec.memory.generation)
