@@ -138,8 +138,10 @@ def product_quantities(model: ProductModel, part_class: Callable[[str], str | No
                 out["soc_dies"] += die.count * n
                 out["soc_die_cm2"] += die.count * die.area_mm2 / 100.0 * n
         if spec.memory is not None:
+            # one module (drive) per memory part line: soldered packages declared per package
+            # (CN15: 8 × one 16 Gb package) are one memory set, not eight modules
             kind = spec.memory.kind
-            out[f"{kind}_parts"] += n
+            out[f"{kind}_parts"] += 1
             out[f"{kind}_die_cm2"] += die_area_cm2(spec.memory) * n
     for part in model.parts:
         if part_class(part.part_number) == "power_supply":

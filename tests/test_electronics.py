@@ -286,3 +286,18 @@ def test_a_flip_chip_bga_carries_its_build_up_substrate_by_area_and_layers() -> 
     assert not [f for f in flows if f.material.startswith("SoC package substrate")]
     assert {"pcb.bare.anylayer.per_layer_m2", "pcb.bare.anylayer.base_m2"} <= {
         f.input.dataset for f in flows}
+
+
+def test_soldered_memory_packages_of_one_part_line_are_one_module() -> None:
+    from lca_engine.product_model import Design, build_model
+    from lca_engine.reconciliation import product_quantities
+
+    scenario = build_scenario({"part_electronics": {"T-4": {"memory": {
+        "kind": "dram", "capacity_gb": 2, "generation": "ddr5-16gb-d1z"}}}})
+    die = (MaterialInput(name="DRAM silicon die", mass_g=0.015, group="Semiconductors"),)
+    design = Design("P-1", "test", (PartDesign("T-4", "DRAM 16 Gb package", "electronics", None,
+                                               8, 8, None, die),), scenario)
+    quantities = product_quantities(build_model(design, load_rules()), lambda _: None)
+    assert quantities["dram_parts"] == 1  # one memory set, not eight modules
+    # 8 packages × 2 GB × 8 Gb/GB ÷ 0.241 Gb/mm² = 531.1 mm²
+    assert quantities["dram_die_cm2"] == pytest.approx(8 * 16 / 0.241 / 100)
