@@ -183,13 +183,24 @@ def _computed_reference(reference: dict[str, Any], model: ProductModel,
             "difference_kg_co2e": product_kg - ref_kg, "arithmetic": arithmetic,
             "why": " ".join(str(group.get("why", "")).split()),
             "why_zh": str(group.get("why_zh", ""))})
-    return {"id": reference["id"], "kind": reference["kind"],
+    return {"largest_differences": _largest(groups),
+            "id": reference["id"], "kind": reference["kind"],
             "source": " ".join(str(reference["source"]).split()),
             "attribution": reference.get("attribution"),
             "total_kg_co2e": sum(g["reference_kg_co2e"] for g in groups),
             "product_total_kg_co2e": total,
             "product_kg_co2e_in_scope": sum(g["product_kg_co2e"] for g in groups),
             "groups": groups}
+
+
+def _largest(groups: list[dict[str, Any]], count: int = 3) -> list[dict[str, Any]]:
+    """The groups that explain most of the gap: largest absolute differences first, each with
+    its share of the sum of absolute differences."""
+    spread = sum(abs(g["difference_kg_co2e"]) for g in groups)
+    ranked = sorted(groups, key=lambda g: -abs(g["difference_kg_co2e"]))[:count]
+    return [{"group": g["group"], "difference_kg_co2e": g["difference_kg_co2e"],
+             "share_of_differences": abs(g["difference_kg_co2e"]) / spread if spread else 0.0}
+            for g in ranked]
 
 
 def unit_scorer(scores: dict[int, float], ids: dict[str, int]) -> Callable[[str], float]:
@@ -239,6 +250,7 @@ def reconcile(model: ProductModel, scores: dict[int, float], ids: dict[str, int]
                 "why_zh": str(group.get("why_zh", ""))})
         covered = {c for g in reference["groups"] for c in g["classes"]}
         references.append({
+            "largest_differences": _largest(groups),
             "id": reference["id"], "kind": reference["kind"],
             "source": " ".join(str(reference["source"]).split()),
             "attribution": reference.get("attribution"),

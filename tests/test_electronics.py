@@ -301,3 +301,13 @@ def test_soldered_memory_packages_of_one_part_line_are_one_module() -> None:
     assert quantities["dram_parts"] == 1  # one memory set, not eight modules
     # 8 packages × 2 GB × 8 Gb/GB ÷ 0.241 Gb/mm² = 531.1 mm²
     assert quantities["dram_die_cm2"] == pytest.approx(8 * 16 / 0.241 / 100)
+
+
+def test_the_largest_differences_rank_the_groups_that_explain_the_gap(notebook) -> None:  # type: ignore[no-untyped-def]
+    hp = next(r for r in notebook["reconciliation"]["references"] if r["id"] == "hp-246-g8")
+    largest = hp["largest_differences"]
+    spread = sum(abs(g["difference_kg_co2e"]) for g in hp["groups"])
+    ranked = sorted(hp["groups"], key=lambda g: -abs(g["difference_kg_co2e"]))
+    assert [entry["group"] for entry in largest] == [g["group"] for g in ranked[:3]]
+    assert largest[0]["share_of_differences"] == pytest.approx(
+        abs(ranked[0]["difference_kg_co2e"]) / spread)
