@@ -8,6 +8,8 @@ One module per domain concept, each reading its own data file under
 - ``memory``    DRAM and NAND on a named ``semiconductor_basis`` (die-area, fab, per-gb-high);
 - ``displays``  the panel maker's fab per m² of active area (electricity, fuels, abated F-gases);
 - ``pcb``       bare boards per area and layer count, standard / HDI / any-layer;
+- ``packages``  IC packages by type: FBGA/FCBGA substrates as area × layers, leadframe and
+                wafer-level packages by their declared materials;
 - ``spec``      what a scenario says about them (``electronics`` settings, ``part_electronics``);
 - ``parts``     the one entry point ``product_model`` calls: a part's model flows and the mapped
                 flows they replace.
