@@ -36,6 +36,7 @@ from .product_model import (
     build_model,
     foreground_data,
 )
+from .reconciliation import reconcile
 
 #: Attributions must add back to Brightway's total within this relative tolerance.
 CLOSURE_TOLERANCE = 1e-6
@@ -95,6 +96,8 @@ class FootprintResult:
     proxy_share: float
     uncertainty: Uncertainty | None = None
     notes: list[str] = field(default_factory=list)
+    #: method comparison by component class (lca_engine.reconciliation)
+    reconciliation: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -120,6 +123,8 @@ class FootprintResult:
         }
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty.as_json()
+        if self.reconciliation is not None:
+            data["reconciliation"] = self.reconciliation
         return data
 
 
@@ -317,7 +322,8 @@ def compute_footprint(model: ProductModel, *, iterations: int = 0, seed: int = 4
         scenario=model.scenario.as_json(), quantities=model.quantities, provenance=provenance,
         mass_g=model.mass_g, packaging_mass_g=model.packaging_mass_g,
         proxy_share=proxy / by_stage["materials"] if by_stage["materials"] else 0.0,
-        uncertainty=uncertainty, notes=notes)
+        uncertainty=uncertainty, notes=notes,
+        reconciliation=reconcile(model, total_scores, ids, by_stage))
 
 
 __all__ = ["DataGapError", "FootprintError", "FootprintResult", "build_model",

@@ -27,6 +27,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .db.queries import ProductView
+from .electronics import part_model_flows, replaced
 from .mapping import (
     MappedFlow,
     MaterialInput,
@@ -312,6 +313,7 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
                 units_per_product=units, proxy=flow.proxy,
                 input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
     flows.extend(_component_flows(part, scenario))
+    flows = _electronics_flows(part, flows, scenario)
     return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board,
                          process_kg)
 
@@ -357,6 +359,26 @@ def _component_flows(part: PartDesign, scenario: Scenario) -> list[MaterialFlow]
             rule_id=f"component:{kind}", units_per_product=part.units_per_product, proxy=False,
             input=Input(dataset, count, label)))
     return flows
+
+
+def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Scenario
+                       ) -> list[MaterialFlow]:
+    """The part's electronics models (``part_electronics`` in the scenario): the mapped flows a
+    model supersedes are dropped and the model's flows added (``lca_engine.electronics``)."""
+    spec = scenario.part_electronics.get(part.part_number)
+    if spec is None:
+        return flows
+    board_m2 = sum(f.input.amount for f in flows if f.rule_id.startswith("pcb-laminate"))
+    kept = [f for f in flows
+            if not replaced(spec, f.rule_id, f.input.dataset, f.material)]
+    for model_flow in part_model_flows(spec, scenario.electronics, scenario.grid, board_m2,
+                                       part.part_number):
+        kept.append(MaterialFlow(
+            part_number=part.part_number, material=model_flow.component,
+            rule_id=f"electronics:{model_flow.component}",
+            units_per_product=part.units_per_product, proxy=False,
+            input=Input(model_flow.dataset, model_flow.amount, model_flow.label)))
+    return kept
 
 
 def _allocated(mapping: MaterialMapping, rules: RuleSet, scenario: Scenario
@@ -438,8 +460,10 @@ def stage_exchanges(design: Design, rules: RuleSet
                   for name, kg in sorted(process_kg.items())))
     stages: dict[str, list[Input]] = {
         "manufacturing": [Input("@factory-electricity", factory_kwh, factory_label)],
-        "distribution": [Input(scenario.transport_modes[leg.mode], product_t * leg.km,
+        "distribution": [Input(scenario.transport_modes[leg.mode],
+                               product_t * leg.km * leg.share,
                                f"{leg.mode} {leg.km:g} km × {product_t:.6g} t"
+                               + (f" × {leg.share:g} of units" if leg.share != 1 else "")
                                + (f" ({leg.note})" if leg.note else ""))
                          for leg in scenario.legs],
         "use": [Input(scenario.grid(scenario.use_region), scenario.use_kwh,

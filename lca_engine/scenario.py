@@ -17,6 +17,8 @@ from typing import Any
 from .input_schema import InputSchemaError, read_yaml_mapping, validate
 from .scenario_schema import ScenarioLayer
 
+from .electronics.spec import ElectronicsSettings, PartElectronics, parse_electronics
+
 DEFAULTS_FILE = Path(__file__).with_name("data") / "scenarios" / "defaults.yaml"
 PRODUCT_SCENARIO_FILENAME = "scenario.yaml"
 
@@ -30,6 +32,9 @@ class TransportLeg:
     mode: str
     km: float
     note: str = ""
+    #: share of the shipped mass that travels this leg (0–1): an air leg of 0.2 beside a sea
+    #: leg of 0.8 states a 20 % air-freight share; 1 (the default) for every unit
+    share: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,12 @@ class Scenario:
     layers: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
     #: PEF Circular Footprint Formula parameters (allocation "cff"), as stated by the user
     cff: CffParameters | None = None
+    #: electronics models (lca_engine.electronics): engine-wide settings and per-part specs
+    electronics: ElectronicsSettings = field(default_factory=ElectronicsSettings)
+    part_electronics: dict[str, PartElectronics] = field(default_factory=dict)
+    #: what the product is (notebook, monitor, ...): selects the references of the method
+    #: comparison (lca_engine.reconciliation); None shows the classes without references
+    product_kind: str | None = None
 
     @property
     def use_kwh(self) -> float:
@@ -138,6 +149,9 @@ class Scenario:
         data = asdict(self)
         data.pop("layers")
         data["use_kwh"] = self.use_kwh
+        data["electronics"] = self.electronics.model_dump(mode="json")
+        data["part_electronics"] = {part: spec.model_dump(mode="json", by_alias=True)
+                                    for part, spec in self.part_electronics.items()}
         return data
 
     def allocation_parameters(self) -> dict[str, Any] | None:
@@ -227,7 +241,9 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
             raise ScenarioError(f"{where}: distribution.legs[{index}].mode {mode!r} is not one "
                                 f"of {', '.join(sorted(modes))}")
         km = _number(leg, "km", 0, 50_000, f"{where}: distribution.legs[{index}]")
-        legs.append(TransportLeg(mode, km, str(leg.get("note", ""))))
+        share = (_number(leg, "share", 0, 1, f"{where}: distribution.legs[{index}]")
+                 if "share" in leg else 1.0)
+        legs.append(TransportLeg(mode, km, str(leg.get("note", "")), share))
     process_kwh = {str(k): _number(factory.get("process_kwh_per_kg") or {}, str(k), 0, 1000,
                                   f"{where}: factory.process_kwh_per_kg")
                    for k in (factory.get("process_kwh_per_kg") or {})}
@@ -268,6 +284,11 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
                                     "(component_datasets)")
             counts[str(kind)] = _number(spec, kind, 0, 100_000, f"{where}: part {part}")
         part_components[str(part)] = PartComponents(counts, str(spec.get("note", "")))
+    try:
+        electronics, part_electronics = parse_electronics(
+            raw.get("electronics"), raw.get("part_electronics"), where)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     solder = str(factory.get("solder", "SAC305"))
     if solder not in raw.get("reflow_kw", {}):
         raise ScenarioError(f"{where}: factory.solder {solder!r} is not one of "
@@ -307,8 +328,12 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
         layers=tuple(layers),
         cff=_cff(raw.get("cff"), where) if str(raw.get("allocation", "cut-off")) == "cff"
         else None,
+        electronics=electronics,
+        part_electronics=part_electronics,
+        product_kind=str(raw["product_kind"]) if raw.get("product_kind") else None,
     )
-    for region in (scenario.use_region, scenario.factory_region):
+    for region in (scenario.use_region, scenario.factory_region,
+                   electronics.fab_region, electronics.display_fab_region):
         scenario.grid(region)
     if scenario.allocation not in {"cut-off", "cff"}:
         raise ScenarioError(f"{where}: allocation {scenario.allocation!r}: use 'cut-off' or "

@@ -387,3 +387,17 @@ def test_cli_report_exit_codes(ws, tmp_path, monkeypatch) -> None:  # type: igno
     code, _, stderr = run_cli(home, "report", PRODUCT, "--kind", "datasheet", "--lang", "zh",
                               "-o", str(tmp_path / "zh.pdf"))
     assert code == 2 and "fonts-noto-cjk" in stderr and not (tmp_path / "zh.pdf").exists()
+
+
+def test_the_study_report_has_the_method_comparison(cfp, ws) -> None:  # type: ignore[no-untyped-def]
+    block = cfp.data["footprint"]["reconciliation"]
+    html = render_report(cfp, "html").decode()
+    assert "Method comparison (reconciliation)" in html
+    assert "Contains data from Boavizta environmental-footprint-data (ODbL)" in html
+    hp = next(r for r in block["references"] if r["id"] == "hp-246-g8")
+    # the sheet's SSD row: 22.1 % of 320 kg = 70.72 kg, shown with the engine's own number
+    assert hp["groups"][1]["reference_kg_co2e"] == pytest.approx(70.72)
+    assert "70.72" in html
+    request = _request("cfp", lang="zh", iterations=0, sensitivity=False)
+    zh = render_report(build_report(ws, request), "html").decode()
+    assert "方法比较（核对）" in zh and "PAIA 类型的声明对 SSD" in zh
