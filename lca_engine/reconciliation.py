@@ -27,10 +27,11 @@ from typing import Any
 import yaml
 
 from .electronics.memory import memory_flows
+from .electronics.spec import SemiconductorBasis
 from .product_model import ProductModel
 
 REFERENCES_FILE = Path(__file__).with_name("data") / "reconciliation" / "references.yaml"
-BASES = ("fab", "die-area", "per-gb-high")
+BASES: tuple[SemiconductorBasis, ...] = ("fab", "die-area", "per-gb-high")
 TOLERANCE = 1e-6
 
 
@@ -113,7 +114,8 @@ def basis_sensitivity(model: ProductModel, unit_score: Callable[[str], float]
             continue
         target = "memory" if spec.memory.kind == "dram" else "storage"
         for basis in BASES:
-            kg = sum(f.amount * unit_score(f.dataset) for f in memory_flows(spec.memory, basis))
+            kg = sum((f.amount * unit_score(f.dataset) for f in memory_flows(spec.memory, basis)),
+                     0.0)
             table = out.setdefault(target, dict.fromkeys(BASES, 0.0))
             table[basis] += kg * units[part]
     return out
@@ -143,9 +145,9 @@ def product_quantities(model: ProductModel, part_class: Callable[[str], str | No
             kind = spec.memory.kind
             out[f"{kind}_parts"] += 1
             out[f"{kind}_die_cm2"] += die_area_cm2(spec.memory) * n
-    for part in model.parts:
-        if part_class(part.part_number) == "power_supply":
-            out["power_supply_kg"] += (part.own_mass_g or 0.0) * part.units_per_product / 1000
+    for design in model.parts:
+        if part_class(design.part_number) == "power_supply":
+            out["power_supply_kg"] += (design.own_mass_g or 0.0) * design.units_per_product / 1000
     return out
 
 

@@ -14,10 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .electronics.spec import ElectronicsSettings, PartElectronics, parse_electronics
 from .input_schema import InputSchemaError, read_yaml_mapping, validate
 from .scenario_schema import ScenarioLayer
-
-from .electronics.spec import ElectronicsSettings, PartElectronics, parse_electronics
 
 DEFAULTS_FILE = Path(__file__).with_name("data") / "scenarios" / "defaults.yaml"
 PRODUCT_SCENARIO_FILENAME = "scenario.yaml"

@@ -26,6 +26,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from .electronics.spec import ElectronicsSettings, PartElectronics
 from .input_schema import StrictModel
 
 #: a number (YAML number or numeric text); a variant's "${param}" placeholders are substituted
@@ -62,6 +63,8 @@ class PartProcessLayer(StrictModel):
 class TransportLegLayer(StrictModel):
     mode: str
     km: Number
+    #: the share of units that travel this leg (e.g. a launch volume flown); 1 when left out
+    share: Number | None = None
     note: str | None = None
 
 
@@ -115,6 +118,12 @@ class ScenarioLayer(StrictModel):
     #: route → rule-id prefix → dataset key or list of keys
     eol_datasets: dict[Literal["recycling", "incineration", "landfill"],
                        dict[str, str | list[str]]] | None = Field(default=None)
+    #: which published references the reconciliation compares with (notebook, monitor)
+    product_kind: str | None = None
+    #: engine-wide electronics settings and per-part component models (electronics/spec.py;
+    #: node, generation and technology names are checked against the data files after the merge)
+    electronics: ElectronicsSettings | None = None
+    part_electronics: dict[str, PartElectronics] | None = None
 
 
 __all__ = ["ScenarioLayer"]

@@ -12,22 +12,32 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from ..input_schema import StrictModel
 
 SemiconductorBasis = Literal["fab", "die-area", "per-gb-high"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Unknown keys refused, as in every input schema (``input_schema.StrictModel``)."""
 
 
 class ElectronicsSettings(_Strict):
     semiconductor_basis: SemiconductorBasis = "die-area"
     fab_region: str = "TW"
-    process_gas_abatement: Literal[0.95, 0.99] = 0.95
+    # ACT publishes process-gas tables at these two abatement levels only
+    process_gas_abatement: float = 0.95
     default_node: dict[str, str] = Field(default_factory=dict)
     display_fab_region: str = "TW"
     display_fgas_abatement: float = Field(0.9, ge=0.0, le=1.0)
+
+    @field_validator("process_gas_abatement")
+    @classmethod
+    def _tabulated(cls, value: float) -> float:
+        if value not in (0.95, 0.99):
+            raise ValueError("process_gas_abatement must be 0.95 or 0.99 (ACT's two tables)")
+        return value
 
 
 class PackageSpec(_Strict):
