@@ -148,6 +148,10 @@ def estimate(product: EstimateInput, model: ScreeningModel | None = None) -> Est
     else:
         raise ScreeningDataError(f"the {product.category} model has no TEC model: give the "
                                  "yearly energy (--tec-kwh / yearly_tec)")
+    first, last = fitted.years
+    if not first <= product.year <= last:
+        notes.append(f"year {product.year} is outside the training sheets' {first}-{last}: the "
+                     "year trend is extrapolated and no maker-year level applies")
     if product.weight_kg is None:
         notes.append("weight not given: the model used the training mean weight")
     use_samples = tec_samples * product.lifetime_years * grid.kg_co2e_per_kwh

@@ -95,15 +95,18 @@ class CategoryModel:
     category: str
     embodied: LinearLogModel
     tec: LinearLogModel | None
+    #: first and last report year of the training sheets
+    years: tuple[int, int]
 
     def as_json(self) -> dict[str, Any]:
-        return {"embodied": self.embodied.as_json(),
+        return {"years": list(self.years), "embodied": self.embodied.as_json(),
                 "tec": self.tec.as_json() if self.tec else None}
 
     @classmethod
     def from_json(cls, category: str, raw: dict[str, Any]) -> CategoryModel:
         return cls(category=category, embodied=LinearLogModel.from_json(raw["embodied"]),
-                   tec=LinearLogModel.from_json(raw["tec"]) if raw.get("tec") else None)
+                   tec=LinearLogModel.from_json(raw["tec"]) if raw.get("tec") else None,
+                   years=(int(raw["years"][0]), int(raw["years"][1])))
 
 
 def _attributes(sheet: PublishedSheet) -> ProductAttributes:
@@ -231,7 +234,8 @@ def fit_category(sheets: list[PublishedSheet], spec: CategorySettings,
                             np.array([sheets[i].yearly_tec_kwh for i in with_tec]),
                             [groups[i] for i in with_tec], spec.tec_features, config,
                             effect_sets=((),))
-    return CategoryModel(category=category, embodied=embodied, tec=tec)
+    return CategoryModel(category=category, embodied=embodied, tec=tec,
+                         years=(min(s.year for s in sheets), max(s.year for s in sheets)))
 
 
 def quantiles_of(samples: np.ndarray, levels: tuple[float, ...] = (0.1, 0.5, 0.9)

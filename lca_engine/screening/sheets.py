@@ -89,16 +89,16 @@ class SheetSet:
 
 
 def product_family(maker: str, name: str) -> str:
-    """A coarse product-family key for grouped cross-validation: maker, the first word of the
-    name and the leading digit of the model number ("Latitude 5491" and "Latitude 5421" ->
-    "dell|latitude 5"; "256 G9" and "250 G8" -> "hp|2 g"). Near-duplicate sheets of one series
-    then fall in the same fold and cannot leak between training and test."""
+    """A coarse product-family key for grouped cross-validation: maker and the first two words
+    of the name without sizes, each cut to its letters or a number to its leading digit
+    ("Latitude 5491" and "Latitude 5421" -> "dell|latitude 5"; "256 G9" and "250 G8" ->
+    "hp|2 g"; "ThinkPad T470" and "ThinkPad T14" -> "lenovo|thinkpad t"). Near-duplicate
+    sheets of one series then fall in the same fold and cannot leak between training and
+    test."""
     words = [w for w in re.findall(r"[a-z0-9]+", name.lower())
              if w != "inch" and not re.fullmatch(r"\d{1,2}", w)]  # "13-inch", "XPS 15"
-    key = []
-    for word in words[:2]:
-        match = re.match(r"([a-z]*)(\d?)", word)
-        key.append(match.group(1) + match.group(2) if match else word)
+    # a word's letters ("t470" -> "t", "g9" -> "g"), or a number's leading digit ("5491" -> "5")
+    key = [re.sub(r"\d.*", "", word) or word[0] for word in words[:2]]
     return f"{maker.strip().lower()}|{' '.join(key)}"
 
 
