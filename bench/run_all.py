@@ -21,6 +21,7 @@ BENCHES = {
     "footprint": ["bench.footprint"],
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
+    "estimate": ["bench.estimate"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
          "variants": ["--variants", "400", "--naive", "5"]}
