@@ -334,14 +334,25 @@ class Workspace:
         lifetime and use region harmonised to the product's scenario. Category, screen size,
         year and maker come from ``attributes.yaml`` beside the BoM, overridden by
         ``attributes``; the weight is the BoM mass without packaging and accessories."""
+        result = self.footprint(product_number, scenario=scenario)
+        return self.benchmark_total(product_number, result.total_kg_co2e, scenario=scenario,
+                                    attributes=attributes)
+
+    def benchmark_total(self, product_number: str, total_kg_co2e: float, *,
+                        scenario: Path | None = None, attributes: dict[str, Any] | None = None,
+                        default_year: int | None = None) -> Benchmark:
+        """``benchmark`` for a footprint total already computed (reports reuse theirs); the
+        year defaults to ``default_year``, else this year."""
         import datetime
 
+        from .db import ProductView
         from .screening.benchmark import benchmark
         from .screening.inputs import validate_input
         from .screening.product import ATTRIBUTES_FILENAME, device_weight_kg, read_attributes
 
-        result = self.footprint(product_number, scenario=scenario)
         view = self.database.show(product_number)
+        if not isinstance(view, ProductView):
+            raise LookupError(f"{product_number!r} is a part, not a product")
         values = read_attributes(Path(view.bom_file).parent / ATTRIBUTES_FILENAME)
         values.update({k: v for k, v in (attributes or {}).items() if v is not None})
         weight = device_weight_kg(view.tree)
@@ -350,13 +361,13 @@ class Workspace:
         if "category" not in values:
             raise LookupError(f"{product_number}: no product category: give --category or "
                               f"write {ATTRIBUTES_FILENAME} next to {view.bom_file}")
-        values.setdefault("year", datetime.date.today().year)
+        values.setdefault("year", default_year or datetime.date.today().year)
         scenario_used = self.design(product_number, scenario=scenario).scenario
         values.update(lifetime_years=scenario_used.lifetime_years,
                       use_region=scenario_used.use_region,
                       tec_kwh=scenario_used.tec_kwh_per_year)
         product = validate_input(values)
-        return benchmark(product_number, result.total_kg_co2e, product,
+        return benchmark(product_number, total_kg_co2e, product,
                          table=self.screening_comparables(), model=self.screening_model())
 
     def close(self) -> None:

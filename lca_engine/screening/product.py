@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .config import ScreeningSettings, settings
+from .config import ScreeningDataError, ScreeningSettings, settings
 
 ATTRIBUTES_FILENAME = "attributes.yaml"
 
@@ -34,7 +34,7 @@ class ProductAttributesFile(BaseModel):
 
 
 def read_attributes(path: Path) -> dict[str, Any]:
-    """The non-empty values of an attributes file; {} when there is none. ValueError names the
+    """The non-empty values of an attributes file; {} when there is none. The error names the
     file and the key."""
     if not path.exists():
         return {}
@@ -42,12 +42,12 @@ def read_attributes(path: Path) -> dict[str, Any]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         parsed = ProductAttributesFile.model_validate(raw)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not YAML ({exc})") from None
+        raise ScreeningDataError(f"{path}: not YAML ({exc})") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
         message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise ValueError(f"{path}: key {key!r}: {message}") from None
+        raise ScreeningDataError(f"{path}: key {key!r}: {message}") from None
     return parsed.model_dump(exclude_none=True)
 
 
