@@ -183,9 +183,10 @@ def refit(csv_path: Path, *, description: str | None = None, validate: bool = Tr
                            **sheets.provenance()},
                 "settings_version": config.version,
                 "method": "ridge regression of log(embodied) on standardised attributes with "
-                          "one offset per maker (partial pooling); interval from out-of-fold "
-                          "residuals under GroupKFold by product family; use stage = TEC × "
-                          "lifetime × engine grid factor",
+                          "group offsets (maker; maker x report year) shrunk towards the "
+                          "pooled level, effect set and penalty chosen by grouped CV; interval "
+                          "from out-of-fold residuals under GroupKFold by product family; use "
+                          "stage = TEC x lifetime x the engine's grid factor",
                 "validation": "nested GroupKFold by product family (outer "
                               f"{config.cv_folds} folds; penalty and residuals from inner "
                               "folds of the training part only)" if validate else "not run"}
