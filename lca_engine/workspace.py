@@ -300,6 +300,7 @@ class Workspace:
     def estimate_batch(self, csv_path: Path) -> list[dict[str, Any]]:
         """One JSON-ready estimate per row of a CSV table, in row order; a row that cannot be
         estimated gets ``{"line", "error"}`` naming its column."""
+        from .screening.config import ScreeningDataError
         from .screening.estimate import estimate
         from .screening.inputs import read_batch
 
@@ -311,7 +312,10 @@ class Workspace:
                 continue
             try:
                 results.append({"line": row.line, **estimate(row.product, model).as_json()})
-            except (KeyError, ValueError) as exc:
+            except ScreeningDataError as exc:  # a refit without a TEC model for the category
+                results.append({"line": row.line,
+                                "error": f"{csv_path}:{row.line}: column 'yearly_tec': {exc}"})
+            except KeyError as exc:  # a refit without that category
                 results.append({"line": row.line,
                                 "error": f"{csv_path}:{row.line}: column 'category': "
                                          f"{exc.args[0]}"})

@@ -259,6 +259,14 @@ def test_refit_command_writes_to_the_home_and_estimate_uses_it(tmp_path: Path) -
     doc = json.loads(out)
     assert doc["model"]["version"] == version and doc["model"]["n"] == 72
     assert doc["by_stage"]["embodied"] == pytest.approx(_true_embodied("HP", 1.4), rel=0.05)
+    # the home's fit has laptops only: a monitor row is refused, naming its column
+    table = tmp_path / "rows.csv"
+    table.write_text("category,screen_size,year,lifetime,use_location\n"
+                     "monitor,27,2021,5,EU\nlaptop,14,2021,5,EU\n", encoding="utf-8")
+    code, out, _ = run_cli(home, "estimate", "--from-csv", str(table), "--json")
+    rows = json.loads(out)["estimates"]
+    assert code == 0 and "column 'category'" in rows[0]["error"]
+    assert "monitor" in rows[0]["error"] and rows[1]["category"] == "laptop"
 
 
 # --- benchmark ----------------------------------------------------------------------------
