@@ -42,14 +42,14 @@ def _block(p50: np.ndarray, p10: np.ndarray, p90: np.ndarray, actual: np.ndarray
 
 def baselines(category: str, sheets: list[Any], config: Any) -> dict[str, dict[str, float]]:
     """Fixed-figure and size-class-median baselines on the model's own grouped folds."""
-    from lca_engine.screening.model import _splits
+    from lca_engine.screening.model import grouped_splits
 
     spec = config.category(category)
     totals = np.array([s.gwp_total for s in sheets])
     classes = [spec.size_class(s.screen_in) for s in sheets]
     fixed = np.zeros((len(sheets), 3))
     by_size = np.zeros((len(sheets), 3))
-    for train, test in _splits([s.family for s in sheets], config.cv_folds):
+    for train, test in grouped_splits([s.family for s in sheets], config.cv_folds):
         fixed[test] = np.percentile(totals[train], [10, 50, 90])
         for i in test:
             same = [j for j in train if classes[j] == classes[i]] or list(train)

@@ -109,7 +109,7 @@ class CategoryModel:
                    years=(int(raw["years"][0]), int(raw["years"][1])))
 
 
-def _attributes(sheet: PublishedSheet) -> ProductAttributes:
+def sheet_attributes(sheet: PublishedSheet) -> ProductAttributes:
     return ProductAttributes(category=sheet.category, year=sheet.year, screen_in=sheet.screen_in,
                              weight_kg=sheet.weight_kg, maker=sheet.maker)
 
@@ -186,7 +186,7 @@ def _model(products: list[ProductAttributes], y_log: np.ndarray, features: tuple
         alpha=alpha, n=len(products))
 
 
-def _splits(groups: list[str], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def grouped_splits(groups: list[str], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import GroupKFold
 
     n_groups = len(set(groups))
@@ -202,7 +202,7 @@ def fit_log_model(products: list[ProductAttributes], y: np.ndarray, groups: list
     """Choose the effect set and ridge penalty by grouped CV, keep the out-of-fold residuals of
     the chosen pair as the error distribution, then refit on all rows."""
     y_log = np.log(y)
-    splits = _splits(groups, config.cv_folds)
+    splits = grouped_splits(groups, config.cv_folds)
     candidates = effect_sets if effect_sets is not None else config.effect_sets
     best: tuple[float, tuple[str, ...], float, np.ndarray] | None = None
     for effects in candidates:
@@ -223,7 +223,7 @@ def fit_log_model(products: list[ProductAttributes], y: np.ndarray, groups: list
 
 def fit_category(sheets: list[PublishedSheet], spec: CategorySettings,
                  config: ScreeningSettings, category: str) -> CategoryModel:
-    products = [_attributes(s) for s in sheets]
+    products = [sheet_attributes(s) for s in sheets]
     groups = [s.family for s in sheets]
     embodied = fit_log_model(products, np.array([s.embodied_kg for s in sheets]), groups,
                              spec.features, config)

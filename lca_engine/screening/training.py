@@ -18,12 +18,12 @@ from .estimate import ScreeningModel
 from .features import ProductAttributes
 from .model import (
     CategoryModel,
-    _attributes,
-    _splits,
     fit_category,
+    grouped_splits,
     mape,
     pairwise_sums,
     quantiles_of,
+    sheet_attributes,
 )
 from .sheets import PublishedSheet, SheetSet, read_sheets
 from .use_stage import grid_factor
@@ -65,11 +65,11 @@ def cross_validate(sheets: list[PublishedSheet], category: str,
     spec = config.category(category)
     groups = [s.family for s in sheets]
     predictions: list[SheetPrediction | None] = [None] * len(sheets)
-    for train, test in _splits(groups, config.cv_folds):
+    for train, test in grouped_splits(groups, config.cv_folds):
         model = fit_category([sheets[i] for i in train], spec, config, category)
         for i in test:
             sheet = sheets[i]
-            product = _attributes(sheet)
+            product = sheet_attributes(sheet)
             embodied = model.embodied.samples(product)
             total = None
             if sheet.lifetime_years and sheet.use_region:
@@ -127,7 +127,7 @@ def comparables_rows(sheets: list[PublishedSheet], model: CategoryModel, categor
                 if s.yearly_tec_kwh:
                     tecs.append(s.yearly_tec_kwh)
                 elif model.tec is not None:
-                    tecs.append(float(np.median(model.tec.samples(_attributes(s)))))
+                    tecs.append(float(np.median(model.tec.samples(sheet_attributes(s)))))
             row: dict[str, Any] = {
                 "category": category, "size_class": size_class.name,
                 "size_from": size_class.from_, "size_to": size_class.to,
