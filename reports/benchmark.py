@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import charts
 from .i18n import Translator
-from .model import ReportRequest
+from .model import ReportRequest, Sheet
 
 if TYPE_CHECKING:
     from lca_engine.workspace import Workspace
@@ -76,4 +76,25 @@ def benchmark_chart(data: dict[str, Any], tr: Translator, *, compact: bool = Fal
     return charts._svg(fig)
 
 
-__all__ = ["benchmark_chart", "benchmark_data"]
+def benchmark_sheet(data: dict[str, Any], tr: Translator) -> Sheet:
+    """The comparison as an XLSX worksheet: raw values, translated labels."""
+    comparables, estimate = data["comparables"], data["estimate"]
+    rows: list[list[Any]] = [
+        [str(tr.t("benchmark.x.product")), data["product_kg_co2e"]],
+        [str(tr.t("benchmark.x.percentile")), data["percentile"]],
+        [str(tr.t("benchmark.x.n")), comparables["n"]],
+        [str(tr.t("benchmark.x.p10")), comparables["p10"]],
+        [str(tr.t("benchmark.x.median")), comparables["median"]],
+        [str(tr.t("benchmark.x.p90")), comparables["p90"]],
+        [str(tr.t("benchmark.x.estimate_p10")), estimate["p10"]],
+        [str(tr.t("benchmark.x.estimate_p50")), estimate["p50"]],
+        [str(tr.t("benchmark.x.estimate_p90")), estimate["p90"]],
+    ]
+    rows += [[str(tr.t("benchmark.x.use_added", size=c["size_class"], years=c["years"],
+                       n=c["n"])), c["use_kg_co2e_added"]] for c in comparables["classes"]]
+    return Sheet(str(tr.t("benchmark.x.sheet")), [str(tr.t("xlsx.item")),
+                                                   str(tr.t("xlsx.value"))], rows,
+                 note=str(tr.t("benchmark.caveat")))
+
+
+__all__ = ["benchmark_chart", "benchmark_data", "benchmark_sheet"]

@@ -74,8 +74,8 @@ def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
         [(s["stage"], tr.stage(s["stage"]), s["kg_co2e"]) for s in data["stages"]],
         centre, tr.lang)}
     report.context = {"colours": charts.STAGE_COLOURS}
-    _add_benchmark(ws, request, report, tr)
     report.sheets = _sheets(data, tr)
+    _add_benchmark(ws, request, report, tr)
     if not u:
         report.warnings.append("no Monte Carlo run (--iterations 0): the datasheet shows the "
                                "deterministic value only, without the 95th percentile")

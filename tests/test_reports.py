@@ -404,6 +404,11 @@ def test_cfp_places_the_footprint_among_published_sheets(ws, cfp, tmp_path) -> N
     assert "benchmark" in cfp.charts
     html = render_report(cfp, "html").decode()
     assert "Among published sheets of comparable products" in html
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(render_report(cfp, "xlsx")))
+    values = {row[0]: row[1] for row in book["Published sheets"].iter_rows(values_only=True)}
+    assert values["Percentile among comparable sheets"] == bm["percentile"]
     # the CLI gives the same comparison; a 6-year scenario moves the comparables' use stage
     code, out, err = run_cli(ws.home.path, "benchmark", PRODUCT, "--json")
     assert code == 0, err
