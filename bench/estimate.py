@@ -9,7 +9,10 @@ method, refitted here on the file given), per category:
     against the sheet's gwp_total;
   - total, sheet's use: the estimated embodied part plus the sheet's own use stage, against
     gwp_total (isolates the learnt part from differences in use-stage assumptions);
-  - embodied: the estimated embodied part against the sheet's (use stage removed).
+  - embodied: the estimated embodied part against the sheet's (use stage removed);
+each also as if the sheet's maker-year batch (unseen_year) or its maker (unseen_maker) were
+absent from training: the case of a new product, which gets the pooled level and the interval
+of predictions made that way.
 Each beside two baselines measured on the same folds: one fixed figure per category (the median
 total of the training sheets, as a per-device-type default does) and the median of the training
 sheets of the same size class; their P10–P90 are the training sheets' P10 and P90.
@@ -131,6 +134,10 @@ def main() -> None:
             lines = [("model: total (engine use stage)", m["total"]),
                      ("model: embodied + sheet's own use stage", m["total_sheet_use"]),
                      ("model: embodied part only", m["embodied"])]
+            for scenario in ("unseen_year", "unseen_maker"):
+                s = m["scenarios"][scenario]
+                lines += [(f"{scenario}: total (engine use stage)", s["total"]),
+                          (f"{scenario}: embodied + sheet's own use", s["total_sheet_use"])]
             lines += [(f"baseline: {name}", block | {"n": m["total_sheet_use"]["n"]})
                       for name, block in m["baselines"].items()]
             for what, block in lines:

@@ -232,6 +232,22 @@ def test_refit_on_a_fixture_learns_its_law(tmp_path: Path) -> None:
                                                             rel=0.05)
     # the law is exact, so the out-of-fold errors are small and the validation says so
     assert model.validation["laptop"]["embodied"]["mape_p50_pct"] < 5
+    # a maker the sheets do not know gets the pooled level and the interval of out-of-fold
+    # predictions made without maker levels: wider, since the makers differ by ±20 %
+    embodied = model.categories["laptop"].embodied
+    assert embodied.effects[0].name == "maker"
+    unknown = estimate(validate_input({"category": "laptop", "screen_in": 14, "weight_kg": 1.5,
+                                       "year": 2020, "maker": "Acme", "lifetime_years": 4,
+                                       "use_region": "EU", "tec_kwh": 20}), model).as_json()
+    known = estimate(validate_input({"category": "laptop", "screen_in": 14, "weight_kg": 1.5,
+                                     "year": 2020, "maker": "HP", "lifetime_years": 4,
+                                     "use_region": "EU", "tec_kwh": 20}), model).as_json()
+    spread = {name: doc["stages"]["embodied"]["p90"] / doc["stages"]["embodied"]["p10"]
+              for name, doc in (("unknown", unknown), ("known", known))}
+    assert spread["unknown"] > 1.2 * spread["known"]
+    r0 = np.exp(np.asarray(embodied.residual_quantiles[0]))
+    assert spread["unknown"] == pytest.approx(np.quantile(r0, 0.9) / np.quantile(r0, 0.1))
+    assert any("no level for maker Acme" in note for note in unknown["notes"])
     # written and read back, the model predicts the same
     write_fit(result, tmp_path / "out" / "model.json", tmp_path / "out" / "comparables.csv")
     again = read_model(tmp_path / "out" / "model.json")
@@ -343,4 +359,5 @@ def test_shipped_model_carries_provenance_and_validation() -> None:
     with (Path(__file__).parent.parent / "lca_engine" / "data" / "screening"
           / "comparables.csv").open(encoding="utf-8") as handle:
         assert next(csv.reader(handle))[:3] == ["category", "size_class", "size_from"]
-    assert np.all(np.diff(model.categories["laptop"].embodied.residual_quantiles) >= 0)
+    for quantiles in model.categories["laptop"].embodied.residual_quantiles:
+        assert np.all(np.diff(quantiles) >= 0)

@@ -148,6 +148,14 @@ def estimate(product: EstimateInput, model: ScreeningModel | None = None) -> Est
     else:
         raise ScreeningDataError(f"the {product.category} model has no TEC model: give the "
                                  "yearly energy (--tec-kwh / yearly_tec)")
+    known = fitted.embodied.known_effects(attributes)
+    missing = [e.name for e in fitted.embodied.effects[known:]]
+    if missing:
+        what = {"maker": f"maker {product.maker or '(not given)'}",
+                "maker_year": f"{product.maker or 'its maker'}'s {product.year} sheets"}
+        notes.append("no level for " + " nor ".join(what.get(m, m) for m in missing)
+                     + " in the training sheets: the pooled level is used, with the wider "
+                     "interval of out-of-fold predictions made the same way")
     first, last = fitted.years
     if not first <= product.year <= last:
         notes.append(f"year {product.year} is outside the training sheets' {first}-{last}: the "

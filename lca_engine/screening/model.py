@@ -46,7 +46,13 @@ class GroupEffect:
 @dataclass(frozen=True, slots=True)
 class LinearLogModel:
     """log(y) = intercept + coef · standardised features + one offset per group effect, with
-    residual quantiles (log space) at levels (i + 0.5) / n."""
+    residual quantiles (log space) at levels (i + 0.5) / n.
+
+    Effects are ordered coarse to fine (maker, then maker × year). A product whose maker, or
+    whose maker's year, has no level gets the offsets of the leading effects it has only, and
+    the error of predictions made that way: ``residual_quantiles[k]`` are the out-of-fold
+    residuals with at most the first ``k`` effects applied, so a product of an unseen maker or
+    year gets the wider interval it deserves."""
 
     features: tuple[str, ...]
     center: tuple[float, ...]
@@ -54,29 +60,43 @@ class LinearLogModel:
     coef: tuple[float, ...]
     intercept: float
     effects: tuple[GroupEffect, ...]
-    residual_quantiles: tuple[float, ...]
+    residual_quantiles: tuple[tuple[float, ...], ...]
     alpha: float
     n: int
 
-    def log_center(self, product: ProductAttributes) -> float:
+    def known_effects(self, product: ProductAttributes, at_most: int | None = None) -> int:
+        """How many leading effects have a level for the product (capped at ``at_most``)."""
+        known = 0
+        for effect in self.effects:
+            if effect_level(effect.name, product) not in effect.levels:
+                break
+            known += 1
+        return known if at_most is None else min(known, at_most)
+
+    def log_center(self, product: ProductAttributes, at_most: int | None = None) -> float:
         values = feature_values(self.features, product)
         total = self.intercept
         for value, mean, scale, coef in zip(values, self.center, self.scale, self.coef,
                                             strict=True):
             x = mean if value is None else value  # impute the training mean
             total += coef * (x - mean) / scale
-        return total + sum(effect.offset(product) for effect in self.effects)
+        known = self.known_effects(product, at_most)
+        return total + sum(effect.offset(product) for effect in self.effects[:known])
 
-    def samples(self, product: ProductAttributes) -> np.ndarray:
-        """Equally weighted values of y at the residual quantile levels."""
-        return np.exp(self.log_center(product) + np.asarray(self.residual_quantiles))
+    def samples(self, product: ProductAttributes, at_most: int | None = None) -> np.ndarray:
+        """Equally weighted values of y at the residual quantile levels (of predictions made
+        with as many effects as this one)."""
+        known = self.known_effects(product, at_most)
+        return np.exp(self.log_center(product, at_most)
+                      + np.asarray(self.residual_quantiles[known]))
 
     def as_json(self) -> dict[str, Any]:
         return {"features": list(self.features), "center": list(self.center),
                 "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept,
                 "effects": [effect.as_json() for effect in self.effects],
-                "residual_quantiles": list(self.residual_quantiles), "alpha": self.alpha,
+                "residual_quantiles": [list(q) for q in self.residual_quantiles],
+                "alpha": self.alpha,
                 "n": self.n}
 
     @classmethod
@@ -86,7 +106,7 @@ class LinearLogModel:
                    intercept=float(raw["intercept"]),
                    effects=tuple(GroupEffect(name=e["name"], levels=tuple(e["levels"]),
                                              coef=tuple(e["coef"])) for e in raw["effects"]),
-                   residual_quantiles=tuple(raw["residual_quantiles"]),
+                   residual_quantiles=tuple(tuple(q) for q in raw["residual_quantiles"]),
                    alpha=float(raw["alpha"]), n=int(raw["n"]))
 
 
@@ -155,8 +175,10 @@ def _effect_matrix(products: list[ProductAttributes], effect: str, levels: tuple
 
 
 def _model(products: list[ProductAttributes], y_log: np.ndarray, features: tuple[str, ...],
-           effects: tuple[str, ...], alpha: float, residuals: np.ndarray,
+           effects: tuple[str, ...], alpha: float, residuals: list[np.ndarray],
            config: ScreeningSettings) -> LinearLogModel:
+    """``residuals[k]``: out-of-fold residuals with at most k leading effects applied (empty
+    inside cross-validation, where the sub-models need no interval)."""
     """Ridge fit on standardised features and 0/1 effect columns (left unscaled, so the penalty
     shrinks every level's offset alike and a level with few sheets stays near zero)."""
     from sklearn.linear_model import Ridge
@@ -177,12 +199,14 @@ def _model(products: list[ProductAttributes], y_log: np.ndarray, features: tuple
         fitted_effects.append(GroupEffect(name=effect, levels=lv,
                                           coef=tuple(float(c) for c in coef[k:k + len(lv)])))
         k += len(lv)
-    quantiles = np.quantile(residuals, _levels(config.residual_levels)) if len(residuals) \
-        else np.zeros(config.residual_levels)
+    levels_q = _levels(config.residual_levels)
+    quantiles = [tuple(float(q) for q in np.quantile(r, levels_q)) if len(r)
+                 else (0.0,) * config.residual_levels
+                 for r in (residuals or [np.zeros(0)] * (len(effects) + 1))]
     return LinearLogModel(
         features=features, center=tuple(map(float, center)), scale=tuple(map(float, scale)),
         coef=tuple(float(c) for c in coef[:len(features)]), intercept=intercept,
-        effects=tuple(fitted_effects), residual_quantiles=tuple(float(q) for q in quantiles),
+        effects=tuple(fitted_effects), residual_quantiles=tuple(quantiles),
         alpha=alpha, n=len(products))
 
 
@@ -204,18 +228,20 @@ def fit_log_model(products: list[ProductAttributes], y: np.ndarray, groups: list
     y_log = np.log(y)
     splits = grouped_splits(groups, config.cv_folds)
     candidates = effect_sets if effect_sets is not None else config.effect_sets
-    best: tuple[float, tuple[str, ...], float, np.ndarray] | None = None
+    best: tuple[float, tuple[str, ...], float, list[np.ndarray]] | None = None
     for effects in candidates:
         for alpha in config.ridge_alphas:
-            residuals = np.empty(len(products))
+            # residuals[k]: predictions with at most k leading effects (k = all: as fitted)
+            residuals = [np.empty(len(products)) for _ in range(len(effects) + 1)]
             for train, test in splits:
                 sub = _model([products[i] for i in train], y_log[train], features, effects,
-                             alpha, np.zeros(0), config)
-                residuals[test] = y_log[test] - np.array([sub.log_center(products[i])
-                                                          for i in test])
-            score = float(np.mean(np.abs(residuals))) if splits else 0.0
+                             alpha, [], config)
+                for k, r in enumerate(residuals):
+                    r[test] = y_log[test] - np.array([sub.log_center(products[i], k)
+                                                      for i in test])
+            score = float(np.mean(np.abs(residuals[-1]))) if splits else 0.0
             if best is None or score < best[0]:
-                best = (score, effects, alpha, residuals if splits else np.zeros(0))
+                best = (score, effects, alpha, residuals if splits else [])
     assert best is not None
     _, effects, alpha, residuals = best
     return _model(products, y_log, features, effects, alpha, residuals, config)

@@ -33,15 +33,25 @@ MODEL_NAME = "gscdm-screening-ridge-by-maker"
 COMPARABLE_LEVELS = tuple(range(0, 101, 10))
 
 
+#: validation scenarios: how many leading group effects (maker, maker × year) a prediction may
+#: use. "as_published" uses every level the training folds know; "unseen_year" drops the
+#: maker-year level (a new product of a known maker, the usual case for a design in progress);
+#: "unseen_maker" drops the maker too.
+SCENARIOS: dict[str, int | None] = {"as_published": None, "unseen_year": 1, "unseen_maker": 0}
+
+
 @dataclass(slots=True)
 class SheetPrediction:
-    """Out-of-fold prediction of one sheet (validation)."""
+    """Out-of-fold P10/P50/P90 of one sheet (validation), per scenario."""
 
     sheet: PublishedSheet
-    embodied: tuple[float, float, float]
-    total: tuple[float, float, float] | None  # None: the sheet gives no lifetime or location
+    #: the embodied part
+    embodied: dict[str, tuple[float, float, float]]
+    #: the total as a user gets it: engine use stage at the sheet's lifetime and location
+    #: (absent when the sheet gives no lifetime or no known location)
+    total: dict[str, tuple[float, float, float]]
     #: the estimated embodied part plus the sheet's own use stage (isolates the learnt part)
-    total_own_use: tuple[float, float, float]
+    total_own_use: dict[str, tuple[float, float, float]]
 
 
 def _use_samples(model: CategoryModel, product: ProductAttributes, tec: float | None,
@@ -56,12 +66,17 @@ def _use_samples(model: CategoryModel, product: ProductAttributes, tec: float | 
     return tecs * lifetime * grid.kg_co2e_per_kwh
 
 
+def _q(samples: np.ndarray) -> tuple[float, float, float]:
+    low, mid, high = quantiles_of(samples)
+    return low, mid, high
+
+
 def cross_validate(sheets: list[PublishedSheet], category: str,
                    config: ScreeningSettings) -> list[SheetPrediction]:
-    """Nested grouped CV: each outer fold's model chooses its penalty and takes its residual
-    quantiles from inner folds of its own training sheets only, then predicts the held-out
-    families, as a user with the sheet's attributes, lifetime, use location and (when the
-    sheet gives it) TEC would."""
+    """Nested grouped CV: each outer fold's model chooses its effects and penalty and takes its
+    residual quantiles from inner folds of its own training sheets only, then predicts the
+    held-out families as a user with the sheet's attributes, lifetime, use location and (when
+    the sheet gives it) TEC would; once per scenario of ``SCENARIOS``."""
     spec = config.category(category)
     groups = [s.family for s in sheets]
     predictions: list[SheetPrediction | None] = [None] * len(sheets)
@@ -70,17 +85,18 @@ def cross_validate(sheets: list[PublishedSheet], category: str,
         for i in test:
             sheet = sheets[i]
             product = sheet_attributes(sheet)
-            embodied = model.embodied.samples(product)
-            total = None
+            use = None
             if sheet.lifetime_years and sheet.use_region:
                 use = _use_samples(model, product, sheet.yearly_tec_kwh, sheet.lifetime_years,
                                    sheet.use_region)
-                if np.isfinite(use).all():
-                    total = tuple(quantiles_of(pairwise_sums(embodied, use)))
-            predictions[i] = SheetPrediction(
-                sheet=sheet, embodied=tuple(quantiles_of(embodied)),  # type: ignore[arg-type]
-                total=total,  # type: ignore[arg-type]
-                total_own_use=tuple(quantiles_of(embodied + sheet.use_kg)))  # type: ignore[arg-type]
+            prediction = SheetPrediction(sheet=sheet, embodied={}, total={}, total_own_use={})
+            for scenario, at_most in SCENARIOS.items():
+                embodied = model.embodied.samples(product, at_most)
+                prediction.embodied[scenario] = _q(embodied)
+                prediction.total_own_use[scenario] = _q(embodied + sheet.use_kg)
+                if use is not None and np.isfinite(use).all():
+                    prediction.total[scenario] = _q(pairwise_sums(embodied, use))
+            predictions[i] = prediction
     return [p for p in predictions if p is not None]
 
 
@@ -88,24 +104,30 @@ def validation_metrics(predictions: Sequence[SheetPrediction]) -> dict[str, Any]
     """MAPE of the central value (P50) and the share of sheets inside P10–P90: for the total
     as a user gets it (engine use stage at the sheet's lifetime and location) against the
     sheet's gwp_total; for the estimated embodied part plus the sheet's own use stage against
-    gwp_total; and for the embodied part alone."""
-    def block(pred: np.ndarray, actual: np.ndarray) -> dict[str, Any]:
-        inside = (pred[:, 0] <= actual) & (actual <= pred[:, 2])
-        return {"n": len(actual), "mape_p50_pct": round(mape(pred[:, 1], actual), 2),
-                "median_ape_pct": round(float(np.median(np.abs(pred[:, 1] - actual) / actual))
-                                        * 100, 2) if len(actual) else None,
-                "coverage_p10_p90_pct": round(float(np.mean(inside)) * 100, 1)
-                if len(actual) else None}
+    gwp_total; and for the embodied part alone. The top-level blocks are the "as_published"
+    scenario; ``scenarios`` holds every scenario."""
+    def block(pred: list[tuple[float, float, float]], actual: list[float]) -> dict[str, Any]:
+        p = np.array(pred, dtype=float).reshape(-1, 3)
+        a = np.array(actual, dtype=float)
+        if not len(a):
+            return {"n": 0, "mape_p50_pct": None, "median_ape_pct": None,
+                    "coverage_p10_p90_pct": None}
+        inside = (p[:, 0] <= a) & (a <= p[:, 2])
+        return {"n": len(a), "mape_p50_pct": round(mape(p[:, 1], a), 2),
+                "median_ape_pct": round(float(np.median(np.abs(p[:, 1] - a) / a)) * 100, 2),
+                "coverage_p10_p90_pct": round(float(np.mean(inside)) * 100, 1)}
 
-    emb = np.array([p.embodied for p in predictions]).reshape(-1, 3)
-    emb_actual = np.array([p.sheet.embodied_kg for p in predictions])
-    with_total = [p for p in predictions if p.total is not None]
-    tot = np.array([p.total for p in with_total]).reshape(-1, 3)
-    tot_actual = np.array([p.sheet.gwp_total for p in with_total])
-    own = np.array([p.total_own_use for p in predictions]).reshape(-1, 3)
-    own_actual = np.array([p.sheet.gwp_total for p in predictions])
-    return {"total": block(tot, tot_actual), "total_sheet_use": block(own, own_actual),
-            "embodied": block(emb, emb_actual),
+    scenarios = {}
+    for scenario in SCENARIOS:
+        with_total = [p for p in predictions if scenario in p.total]
+        scenarios[scenario] = {
+            "total": block([p.total[scenario] for p in with_total],
+                           [p.sheet.gwp_total for p in with_total]),
+            "total_sheet_use": block([p.total_own_use[scenario] for p in predictions],
+                                     [p.sheet.gwp_total for p in predictions]),
+            "embodied": block([p.embodied[scenario] for p in predictions],
+                              [p.sheet.embodied_kg for p in predictions])}
+    return {**scenarios["as_published"], "scenarios": scenarios,
             "families": len({p.sheet.family for p in predictions})}
 
 
