@@ -361,3 +361,13 @@ def test_shipped_model_carries_provenance_and_validation() -> None:
         assert next(csv.reader(handle))[:3] == ["category", "size_class", "size_from"]
     for quantiles in model.categories["laptop"].embodied.residual_quantiles:
         assert np.all(np.diff(quantiles) >= 0)
+
+
+def test_the_year_trend_is_not_extrapolated() -> None:
+    """A year after the training sheets' last (2023 for laptops in the shipped fit) is estimated
+    on the trend of that last year; the maker-year level still uses the real year."""
+    last = read_model().categories["laptop"].years[1]
+    later = _estimate(year=last + 3, maker="Acme")
+    at_last = _estimate(year=last, maker="Acme")
+    assert later["stages"]["embodied"]["p50"] == pytest.approx(at_last["stages"]["embodied"]["p50"])
+    assert any(f"taken at {last}" in note for note in later["notes"])

@@ -3,6 +3,7 @@ the engine's grid factor, and the P10/P50/P90 of their sum."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -133,6 +134,12 @@ def estimate(product: EstimateInput, model: ScreeningModel | None = None) -> Est
     model = model or shipped_model()
     fitted = model.category(product.category)
     attributes = product.attributes()
+    first, last = fitted.years
+    if not first <= product.year <= last:
+        # the sheets' downward trend over years (tool versions, greener grids) is not carried
+        # beyond the years they cover
+        attributes = dataclasses.replace(attributes, trend_year=min(max(product.year, first),
+                                                                    last))
     embodied = fitted.embodied.samples(attributes)
     grid = grid_factor(product.use_region)
     notes = [f"{name} is recorded but not used: no training sheet gives it"
@@ -156,10 +163,9 @@ def estimate(product: EstimateInput, model: ScreeningModel | None = None) -> Est
         notes.append("no level for " + " nor ".join(what.get(m, m) for m in missing)
                      + " in the training sheets: the pooled level is used, with the wider "
                      "interval of out-of-fold predictions made the same way")
-    first, last = fitted.years
-    if not first <= product.year <= last:
+    if attributes.trend_year is not None:
         notes.append(f"year {product.year} is outside the training sheets' {first}-{last}: the "
-                     "year trend is extrapolated and no maker-year level applies")
+                     f"year trend is taken at {attributes.trend_year}, not extrapolated")
     if product.weight_kg is None:
         notes.append("weight not given: the model used the training mean weight")
     use_samples = tec_samples * product.lifetime_years * grid.kg_co2e_per_kwh

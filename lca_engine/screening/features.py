@@ -17,6 +17,10 @@ class ProductAttributes:
     screen_in: float | None = None
     weight_kg: float | None = None
     maker: str | None = None
+    #: the year the trend features see, when it differs from ``year``: an estimate clamps it to
+    #: the training sheets' years (a trend is not extrapolated), while the maker-year level
+    #: still looks up the real year
+    trend_year: int | None = None
 
 
 def maker_key(maker: str | None) -> str:
@@ -34,7 +38,7 @@ FEATURES: dict[str, Callable[[ProductAttributes], float | None]] = {
     "screen_in": lambda p: p.screen_in,
     "log_screen_in": lambda p: _log(p.screen_in),
     "has_screen": lambda p: 1.0 if p.screen_in else 0.0,
-    "year": lambda p: float(p.year),
+    "year": lambda p: float(p.trend_year if p.trend_year is not None else p.year),
 }
 
 
