@@ -3,7 +3,6 @@ the engine's grid factor, and the P10/P50/P90 of their sum."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -133,13 +132,8 @@ class Estimate:
 def estimate(product: EstimateInput, model: ScreeningModel | None = None) -> Estimate:
     model = model or shipped_model()
     fitted = model.category(product.category)
-    attributes = product.attributes()
+    attributes = fitted.for_prediction(product.attributes())
     first, last = fitted.years
-    if not first <= product.year <= last:
-        # the sheets' downward trend over years (tool versions, greener grids) is not carried
-        # beyond the years they cover
-        attributes = dataclasses.replace(attributes, trend_year=min(max(product.year, first),
-                                                                    last))
     embodied = fitted.embodied.samples(attributes)
     grid = grid_factor(product.use_region)
     notes = [f"{name} is recorded but not used: no training sheet gives it"

@@ -16,6 +16,7 @@ provenance); prediction needs numpy only. scikit-learn does the fitting (``Ridge
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +118,15 @@ class CategoryModel:
     tec: LinearLogModel | None
     #: first and last report year of the training sheets
     years: tuple[int, int]
+
+    def for_prediction(self, product: ProductAttributes) -> ProductAttributes:
+        """The product as the models see it: a year outside the training sheets' years keeps
+        its maker-year lookup but its trend features take the nearest training year (the
+        sheets' trend over years, tool versions and greener grids, is not extrapolated)."""
+        first, last = self.years
+        if first <= product.year <= last:
+            return product
+        return dataclasses.replace(product, trend_year=min(max(product.year, first), last))
 
     def as_json(self) -> dict[str, Any]:
         return {"years": list(self.years), "embodied": self.embodied.as_json(),

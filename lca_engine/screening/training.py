@@ -84,7 +84,7 @@ def cross_validate(sheets: list[PublishedSheet], category: str,
         model = fit_category([sheets[i] for i in train], spec, config, category)
         for i in test:
             sheet = sheets[i]
-            product = sheet_attributes(sheet)
+            product = model.for_prediction(sheet_attributes(sheet))
             use = None
             if sheet.lifetime_years and sheet.use_region:
                 use = _use_samples(model, product, sheet.yearly_tec_kwh, sheet.lifetime_years,
