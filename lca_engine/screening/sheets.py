@@ -170,22 +170,18 @@ def _harmonise(row: dict[str, str], category: str, where: str, line: int,
                config: ScreeningSettings, blanked: Counter[str]
                ) -> tuple[PublishedSheet | None, str]:
     spec = config.category(category)
-    total = _number(row.get("gwp_total", ""), "gwp_total", where)
+    total = _number(row.get("gwp_total", ""), "gwp_total", where, zero_blank=blanked)
     if total is None:
         return None, "no gwp_total"
     year = report_year(row.get("report_date", ""))
     if year is None:
         return None, "no year in report_date"
-    screen = _number(row.get("screen_size", ""), "screen_size", where,
-                     zero_blank=blanked)
-    weight = _number(row.get("weight", ""), "weight", where,
-                     zero_blank=blanked)
+    screen = _number(row.get("screen_size", ""), "screen_size", where, zero_blank=blanked)
+    weight = _number(row.get("weight", ""), "weight", where, zero_blank=blanked)
     if weight is not None and weight > spec.max_weight_kg:
         weight = None  # a screen size in the weight column (see screening.yaml)
-    lifetime = _number(row.get("lifetime", ""), "lifetime", where,
-                     zero_blank=blanked)
-    tec = _number(row.get("yearly_tec", ""), "yearly_tec", where,
-                     zero_blank=blanked)
+    lifetime = _number(row.get("lifetime", ""), "lifetime", where, zero_blank=blanked)
+    tec = _number(row.get("yearly_tec", ""), "yearly_tec", where, zero_blank=blanked)
     location = row.get("use_location", "")
     region = None
     grid = None
