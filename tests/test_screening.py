@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from lca_engine.screening.benchmark import (
     ComparableClass,
@@ -371,3 +374,27 @@ def test_the_year_trend_is_not_extrapolated() -> None:
     at_last = _estimate(year=last, maker="Acme")
     assert later["stages"]["embodied"]["p50"] == pytest.approx(at_last["stages"]["embodied"]["p50"])
     assert any(f"taken at {last}" in note for note in later["notes"])
+
+
+@settings_hypothesis(max_examples=40, deadline=None)
+@given(category=st.sampled_from(["laptop", "monitor", "desktop"]),
+       screen=st.floats(10, 40), weight=st.one_of(st.none(), st.floats(0.5, 20)),
+       year=st.integers(2012, 2027), lifetime=st.floats(1, 10),
+       region=st.sampled_from(["EU", "US", "WW", "CN", "DE"]),
+       maker=st.sampled_from([None, "Dell", "HP", "Lenovo", "Apple", "Acme"]),
+       tec=st.one_of(st.none(), st.floats(1, 300)))
+def test_every_estimate_is_ordered_and_adds_up(category: str, screen: float,
+                                               weight: float | None, year: int,
+                                               lifetime: float, region: str,
+                                               maker: str | None, tec: float | None) -> None:
+    doc = estimate(validate_input({
+        "category": category, "screen_in": screen, "weight_kg": weight, "year": year,
+        "lifetime_years": lifetime, "use_region": region, "maker": maker,
+        "tec_kwh": tec})).as_json()
+    assert 0 < doc["p10"] <= doc["p50"] <= doc["p90"]
+    use = doc["stages"]["use"]
+    assert use["kg_co2e"] == pytest.approx(use["tec_kwh_per_year"] * lifetime
+                                           * use["grid"]["kg_co2e_per_kwh"], rel=1e-12)
+    # the total's quantiles lie between the sums of its parts' extreme quantiles
+    assert doc["stages"]["embodied"]["p10"] + use["p10"] <= doc["p50"] <= \
+        doc["stages"]["embodied"]["p90"] + use["p90"]
