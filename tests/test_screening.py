@@ -395,6 +395,7 @@ def test_every_estimate_is_ordered_and_adds_up(category: str, screen: float,
     use = doc["stages"]["use"]
     assert use["kg_co2e"] == pytest.approx(use["tec_kwh_per_year"] * lifetime
                                            * use["grid"]["kg_co2e_per_kwh"], rel=1e-12)
+    assert use["p50"] == pytest.approx(use["kg_co2e"], rel=1e-9)  # the samples say the same
     # the total's quantiles lie between the sums of its parts' extreme quantiles
     assert doc["stages"]["embodied"]["p10"] + use["p10"] <= doc["p50"] <= \
         doc["stages"]["embodied"]["p90"] + use["p90"]
