@@ -30,6 +30,7 @@ BENCHES = {
     "catalog": ["bench.catalog"],
     "portal_load": ["bench.portal_load"],
     "pact_host": ["bench.pact_host"],
+    "estimate": ["bench.estimate"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
          "variants": ["--variants", "400", "--naive", "5"],

@@ -955,5 +955,154 @@ def pact_publish(ctx: Context, product: str, scenario: Path | None, info: Path |
               markup=False)
 
 
+# --- screening estimates and benchmarks ----------------------------------------------------
+
+
+def _screening_errors(func: F) -> F:
+    """Rejected screening inputs and malformed screening data exit 1 with the field named."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, as_json: bool, **kwargs: Any) -> Any:
+        from lca_engine.screening import EstimateInputError, ScreeningDataError
+        from lca_engine.screening.sheets import SheetFileError
+
+        try:
+            return func(*args, as_json=as_json, **kwargs)
+        except EstimateInputError as exc:
+            fail(as_json, EXIT_REJECTED, str(exc),
+                 {"error": "invalid-input", "field": exc.field, "message": str(exc)})
+        except (ScreeningDataError, SheetFileError) as exc:
+            fail(as_json, EXIT_REJECTED, str(exc), {"error": type(exc).__name__,
+                                                    "message": str(exc)})
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_estimate(doc: dict[str, Any]) -> None:
+    use = doc["stages"]["use"]
+    out = Console()
+    out.print(f"[bold]{doc['category']}[/]: {doc['kg_co2e']:.0f} kg CO2e "
+              f"(P10 {doc['p10']:.0f} – P90 {doc['p90']:.0f})")
+    out.print(f"  embodied {doc['by_stage']['embodied']:.0f} kg (P10 "
+              f"{doc['stages']['embodied']['p10']:.0f} – P90 "
+              f"{doc['stages']['embodied']['p90']:.0f}), learnt from published sheets")
+    out.print(f"  use      {use['kg_co2e']:.0f} kg = {use['arithmetic']}; TEC {use['tec_basis']}",
+              markup=False)
+    model = doc["model"]
+    out.print(f"  model {model['name']} {model['version']}, {model['n']} sheets; "
+              f"{model['attribution']}", markup=False)
+    for note in doc["notes"]:
+        out.print(f"  note: {note}", markup=False)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--category", help="laptop, monitor or desktop.")
+@click.option("--screen-in", type=float, help="Screen diagonal in inches.")
+@click.option("--weight-kg", type=float, help="Device weight without box and adapter.")
+@click.option("--year", type=int, help="Year of the product (its sheet's report year).")
+@click.option("--lifetime-years", type=float, help="Years of use.")
+@click.option("--use-region", help="Where it is used: EU, US, WW, CN, DE, … (an engine grid).")
+@click.option("--maker", help="Manufacturer (makers with enough sheets have their own level).")
+@click.option("--memory-gb", type=float, help="Memory (recorded; no training sheet gives it).")
+@click.option("--ssd-gb", type=float, help="Storage (recorded; no training sheet gives it).")
+@click.option("--tec-kwh", type=float, help="Yearly energy (TEC, kWh); estimated when not given.")
+@click.option("--from-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="One product a row (category, screen_size, weight, year, lifetime, "
+                   "use_location, manufacturer, memory_gb, ssd_gb, yearly_tec).")
+@json_option
+@_screening_errors
+@pass_context
+@click.pass_context
+def estimate(click_ctx: click.Context, ctx: Context, from_csv: Path | None, as_json: bool,
+             **values: Any) -> None:
+    """Screening estimate (P10/P50/P90) of a product's footprint from its attributes."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from lca_engine.screening.inputs import CLI_OPTIONS, EstimateInputError
+
+    given = {k: v for k, v in values.items() if v is not None}
+    if from_csv is not None:
+        if given:
+            raise click.UsageError("--from-csv takes no other product options")
+        rows = ctx.workspace.estimate_batch(from_csv)
+        if as_json:
+            emit({"estimates": rows})
+        else:
+            for row in rows:
+                if "error" in row:
+                    err.print(f"line {row['line']}: {row['error']}", markup=False)
+                else:
+                    _print_estimate(row)
+        return
+    try:
+        result = ctx.workspace.estimate(given).as_json()
+    except EstimateInputError as exc:
+        raise EstimateInputError(CLI_OPTIONS.get(exc.field, exc.field),
+                                 str(exc).split(": ", 1)[1]) from None
+    if as_json:
+        emit(result)
+    else:
+        _print_estimate(result)
+
+
+@estimate.command(name="refit")
+@click.option("--csv", "csv_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Published PCF sheets in the columns of Boavizta's boavizta-data-us.csv.")
+@click.option("--description", help="What the file is (recorded as the model's training data).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for model.json and comparables.csv (default: <home>/screening, "
+                   "which then wins over the shipped fit).")
+@click.option("--no-validate", is_flag=True, help="Skip the nested cross-validation.")
+@json_option
+@_screening_errors
+@pass_context
+def estimate_refit(ctx: Context, csv_path: Path, description: str | None,
+                   out_dir: Path | None, no_validate: bool, as_json: bool) -> None:
+    """Refit the screening model and the comparables table on a newer copy of the published
+    sheets or on your own."""
+    result = ctx.workspace.refit_screening(csv_path, description=description, out_dir=out_dir,
+                                           validate=not no_validate)
+    summary = result.summary()
+    if as_json:
+        emit(summary)
+        return
+    source = summary["training"]["source"]
+    err.print(f"fitted {summary['model']['version']} on {source['used']} of {source['rows']} "
+              f"rows ({source['used_by_category']}); skipped {source['skipped']}", markup=False)
+    for category, metrics in summary["validation"].items():
+        err.print(f"{category}: MAPE {metrics['total']['mape_p50_pct']} %, P10–P90 coverage "
+                  f"{metrics['total']['coverage_p10_p90_pct']} % (total, grouped CV)",
+                  markup=False)
+
+
+@main.command(name="benchmark")
+@click.argument("product")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Scenario override; the comparison is harmonised to it.")
+@click.option("--category", help="Overrides attributes.yaml next to the BoM.")
+@click.option("--screen-in", type=float, help="Overrides attributes.yaml.")
+@click.option("--year", type=int, help="Overrides attributes.yaml (default: this year).")
+@click.option("--maker", help="Overrides attributes.yaml.")
+@json_option
+@_screening_errors
+@pass_context
+def benchmark_(ctx: Context, product: str, scenario: Path | None, category: str | None,
+               screen_in: float | None, year: int | None, maker: str | None,
+               as_json: bool) -> None:
+    """The product's footprint among the published sheets of comparable products."""
+    result = ctx.workspace.benchmark(product, scenario=scenario,
+                                     attributes={"category": category, "screen_in": screen_in,
+                                                 "year": year, "maker": maker})
+    if as_json:
+        emit(result.as_json())
+        return
+    out = Console()
+    out.print(f"[bold]{product}[/]: {result.product_kg_co2e:.1f} kg CO2e, percentile "
+              f"{result.percentile:.0f} of {result.n} comparable published sheets "
+              f"(P10 {result.p10:.0f}, median {result.median:.0f}, P90 {result.p90:.0f})")
+    for line in result.explanation:
+        out.print(f"  · {line}", markup=False)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

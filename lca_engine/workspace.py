@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from .pact.host import PactHost
     from .pact.supplier import ImportedPcfs, PactValidator
     from .product_model import Design, ProductModel
+    from .screening.benchmark import Benchmark, ComparableClass
+    from .screening.estimate import Estimate, ScreeningModel
+    from .screening.training import RefitResult
     from .variants import BatchFootprints, Comparison, Sweep, UnitScores
 
 
@@ -308,6 +311,109 @@ class Workspace:
         from .pact.host import PactHost
 
         return PactHost(self.database)
+    # --- screening estimates and benchmarks (lca_engine.screening) ---------------------------
+
+    @property
+    def screening_dir(self) -> Path:
+        """Where ``refit_screening`` writes a user's own fit; it wins over the shipped one."""
+        return self.home.path / "screening"
+
+    def screening_model(self) -> ScreeningModel:
+        from .screening.estimate import read_model, shipped_model
+
+        own = self.screening_dir / "model.json"
+        return read_model(own) if own.exists() else shipped_model()
+
+    def screening_comparables(self) -> tuple[ComparableClass, ...]:
+        from .screening.benchmark import read_comparables, shipped_comparables
+
+        own = self.screening_dir / "comparables.csv"
+        return tuple(read_comparables(own)) if own.exists() else shipped_comparables()
+
+    def estimate(self, values: dict[str, Any]) -> Estimate:
+        """Screening estimate (P10/P50/P90, by stage) of one product from its attributes;
+        ``values`` are fields of ``EstimateInput`` (EstimateInputError names a bad one)."""
+        from .screening.estimate import estimate
+        from .screening.inputs import validate_input
+
+        return estimate(validate_input(values), self.screening_model())
+
+    def estimate_batch(self, csv_path: Path) -> list[dict[str, Any]]:
+        """One JSON-ready estimate per row of a CSV table, in row order; a row that cannot be
+        estimated gets ``{"line", "error"}`` naming its column."""
+        from .screening.config import ScreeningDataError
+        from .screening.estimate import estimate
+        from .screening.inputs import read_batch
+
+        model = self.screening_model()
+        results: list[dict[str, Any]] = []
+        for row in read_batch(Path(csv_path)):
+            if row.product is None:
+                results.append({"line": row.line, "error": row.error})
+                continue
+            try:
+                results.append({"line": row.line, **estimate(row.product, model).as_json()})
+            except ScreeningDataError as exc:  # a refit without a TEC model for the category
+                results.append({"line": row.line,
+                                "error": f"{csv_path}:{row.line}: column 'yearly_tec': {exc}"})
+            except KeyError as exc:  # a refit without that category
+                results.append({"line": row.line,
+                                "error": f"{csv_path}:{row.line}: column 'category': "
+                                         f"{exc.args[0]}"})
+        return results
+
+    def refit_screening(self, csv_path: Path, *, description: str | None = None,
+                        out_dir: Path | None = None, validate: bool = True) -> RefitResult:
+        """Refit the screening model and comparables table on a sheets file (Boavizta's
+        columns); written to ``out_dir`` (default: this home's ``screening/``)."""
+        from .screening.training import refit, write_fit
+
+        result = refit(Path(csv_path), description=description, validate=validate)
+        target = Path(out_dir) if out_dir is not None else self.screening_dir
+        write_fit(result, target / "model.json", target / "comparables.csv")
+        return result
+
+    def benchmark(self, product_number: str, *, scenario: Path | None = None,
+                  attributes: dict[str, Any] | None = None) -> Benchmark:
+        """The product's footprint among the published sheets of comparable products, with
+        lifetime and use region harmonised to the product's scenario. Category, screen size,
+        year and maker come from ``attributes.yaml`` beside the BoM, overridden by
+        ``attributes``; the weight is the BoM mass without packaging and accessories."""
+        result = self.footprint(product_number, scenario=scenario)
+        return self.benchmark_total(product_number, result.total_kg_co2e, scenario=scenario,
+                                    attributes=attributes)
+
+    def benchmark_total(self, product_number: str, total_kg_co2e: float, *,
+                        scenario: Path | None = None, attributes: dict[str, Any] | None = None,
+                        default_year: int | None = None) -> Benchmark:
+        """``benchmark`` for a footprint total already computed (reports reuse theirs); the
+        year defaults to ``default_year``, else this year."""
+        import datetime
+
+        from .db import ProductView
+        from .screening.benchmark import benchmark
+        from .screening.inputs import validate_input
+        from .screening.product import ATTRIBUTES_FILENAME, device_weight_kg, read_attributes
+
+        view = self.database.show(product_number)
+        if not isinstance(view, ProductView):
+            raise LookupError(f"{product_number!r} is a part, not a product")
+        values = read_attributes(Path(view.bom_file).parent / ATTRIBUTES_FILENAME)
+        values.update({k: v for k, v in (attributes or {}).items() if v is not None})
+        weight = device_weight_kg(view.tree)
+        if weight is not None:
+            values.setdefault("weight_kg", weight)
+        if "category" not in values:
+            raise LookupError(f"{product_number}: no product category: give --category or "
+                              f"write {ATTRIBUTES_FILENAME} next to {view.bom_file}")
+        values.setdefault("year", default_year or datetime.date.today().year)
+        scenario_used = self.design(product_number, scenario=scenario).scenario
+        values.update(lifetime_years=scenario_used.lifetime_years,
+                      use_region=scenario_used.use_region,
+                      tec_kwh=scenario_used.tec_kwh_per_year)
+        product = validate_input(values)
+        return benchmark(product_number, total_kg_co2e, product,
+                         table=self.screening_comparables(), model=self.screening_model())
 
     def close(self) -> None:
         self.database.dispose()

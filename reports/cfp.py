@@ -259,10 +259,24 @@ def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
     }
     report.charts = _charts(data, report.context, tr)
     report.sheets = sheets(data, report.context, tr)
+    _add_benchmark(ws, request, report, tr)
     if gaps_share > 0:
         report.warnings.append(f"{len(fp['data_gaps'])} data gap(s), {gaps_share:.2%} of the "
                                "product mass (listed in the report)")
     return report
+
+
+def _add_benchmark(ws: Workspace, request: ReportRequest, report: Report,
+                   tr: Translator, *, compact: bool = False) -> None:
+    """The footprint among published sheets of comparable products (reports/benchmark.py)."""
+    from .benchmark import benchmark_chart, benchmark_data, benchmark_sheet
+
+    report.data["benchmark"] = benchmark_data(ws, request,
+                                              report.data["footprint"]["total_kg_co2e"])
+    chart = benchmark_chart(report.data["benchmark"], tr, compact=compact)
+    if chart:
+        report.charts["benchmark"] = chart
+        report.sheets.append(benchmark_sheet(report.data["benchmark"], tr))
 
 
 def _charts(data: dict[str, Any], context: dict[str, Any], tr: Translator) -> dict[str, str]:

@@ -75,10 +75,18 @@ def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
         centre, tr.lang)}
     report.context = {"colours": charts.STAGE_COLOURS}
     report.sheets = _sheets(data, tr)
+    _add_benchmark(ws, request, report, tr)
     if not u:
         report.warnings.append("no Monte Carlo run (--iterations 0): the datasheet shows the "
                                "deterministic value only, without the 95th percentile")
     return report
+
+
+def _add_benchmark(ws: Workspace, request: ReportRequest, report: Report,
+                   tr: Translator) -> None:
+    from .cfp import _add_benchmark as add
+
+    add(ws, request, report, tr, compact=True)
 
 
 def _sheets(data: dict[str, Any], tr: Translator) -> list[Sheet]:
