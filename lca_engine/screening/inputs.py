@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from .config import settings
 from .features import ProductAttributes
@@ -90,7 +91,7 @@ class EstimateInput(BaseModel):
                                  maker=self.maker)
 
 
-def _field_of(error: dict[str, Any], message: str) -> str:
+def _field_of(error: ErrorDetails, message: str) -> str:
     if error["loc"]:
         return str(error["loc"][0])
     # a model-level check: the message starts with the field it is about

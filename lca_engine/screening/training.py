@@ -191,9 +191,9 @@ def refit(csv_path: Path, *, description: str | None = None, validate: bool = Tr
         chosen = sheets.of(category)
         if len(chosen) < 10:
             continue
-        model = fit_category(chosen, config.category(category), config, category)
-        categories[category] = model
-        comparables += comparables_rows(chosen, model, category, config)
+        fitted = fit_category(chosen, config.category(category), config, category)
+        categories[category] = fitted
+        comparables += comparables_rows(chosen, fitted, category, config)
         if validate:
             predictions[category] = cross_validate(chosen, category, config)
             validation[category] = validation_metrics(predictions[category])
