@@ -311,3 +311,35 @@ def test_the_largest_differences_rank_the_groups_that_explain_the_gap(notebook) 
     assert [entry["group"] for entry in largest] == [g["group"] for g in ranked[:3]]
     assert largest[0]["share_of_differences"] == pytest.approx(
         abs(ranked[0]["difference_kg_co2e"]) / spread)
+
+
+def test_counted_chip_passives_per_piece_replace_the_per_kg_mlcc_flows() -> None:
+    # DeltaLCA per-piece values (g CO2e): resistor 0402 0.04, MLCC 0201 0.03589, 0402 0.1455,
+    # inductor 0805 1.358
+    scenario = build_scenario({"part_electronics": {"T-3": {"passives": {
+        "resistor": {"0402": 200}, "capacitor": {"0201": 700, "0402": 450},
+        "inductor": {"0805": 4}}}}})
+    materials = (MaterialInput(name="MLCC dielectric ceramic", mass_g=3.0, group="Ceramics"),
+                 MaterialInput(name="Copper foil", mass_g=5.0, group="Copper and its alloys"))
+    part = PartDesign("T-3", "board", "electronics", None, 1, 1, None, materials)
+    flows = part_inventory(part, load_rules(), scenario).flows
+    datasets = {f.input.dataset for f in flows}
+    assert "component.capacitor.mlcc.per_kg" not in datasets  # counted, so not also by mass
+    passives = [f for f in flows if f.rule_id.startswith("electronics:passive")]
+    hand = (200 * 0.04 + 700 * 0.03589 + 450 * 0.1455 + 4 * 1.358) / 1000  # = 0.104030 kg
+    assert sum(f.input.amount * F[f.input.dataset] for f in passives) == pytest.approx(hand)
+    assert hand == pytest.approx(0.104030, rel=1e-6)
+    others = [(f.rule_id, f.input.amount) for f in flows if f not in passives]
+    assert others == [("copper", pytest.approx(0.005))]  # the other materials keep their rules
+
+
+def test_without_counts_mlccs_stay_per_kg_and_an_unknown_case_size_is_refused() -> None:
+    materials = (MaterialInput(name="MLCC dielectric ceramic", mass_g=3.0, group="Ceramics"),)
+    part = PartDesign("T-4", "board", "electronics", None, 1, 1, None, materials)
+    flows = part_inventory(part, load_rules(), build_scenario()).flows
+    assert [f.input.dataset for f in flows] == ["component.capacitor.mlcc.per_kg"]
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.passives: capacitor case "
+                                            r"size '1206' has no per-piece row"):
+        build_scenario({"part_electronics": {"X": {"passives": {"capacitor": {"1206": 3}}}}})
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.passives"):
+        build_scenario({"part_electronics": {"X": {"passives": {"ferrite": {"0402": 3}}}}})

@@ -3,7 +3,8 @@
 ``product_model`` maps every declared material first; for a part named in the scenario's
 ``part_electronics`` it then drops the mapped flows a model supersedes (a logic die's generic
 per-cm² flow, the memory die flows, the panel-area fab flows of display glass, the laminate's
-board flow) and adds the model's flows. The FMD's masses still decide everything else.
+board flow, the per-kg MLCC flows when MLCCs are counted) and adds the model's flows. The
+FMD's masses still decide everything else.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from .displays import display_flows, replaced_datasets
 from .flows import ModelFlow
 from .memory import memory_flows
 from .packages import has_substrate, package_flows, replaces_material
+from .passives import passive_flows
+from .passives import replaced_rule_prefixes as passive_replaced_rules
 from .pcb import board_flows, replaced_rule_prefixes
 from .spec import ElectronicsSettings, PartElectronics
 
@@ -34,6 +37,8 @@ def replaced(spec: PartElectronics, rule_id: str, dataset: str, material: str = 
     if spec.memory is not None and rule_id.startswith(MEMORY_DIE_RULES):
         return True
     if spec.display is not None and dataset in replaced_datasets():
+        return True
+    if spec.passives and rule_id.startswith(passive_replaced_rules(spec.passives)):
         return True
     return spec.board is not None and rule_id.startswith(replaced_rule_prefixes())
 
@@ -57,4 +62,5 @@ def part_model_flows(spec: PartElectronics, settings: ElectronicsSettings,
             raise ValueError(f"part_electronics.{part_number}.board: the part declares no "
                              "laminate to derive the board area from; state area_cm2")
         flows.extend(board_flows(spec.board, area))
+    flows.extend(passive_flows(spec.passives))
     return flows
