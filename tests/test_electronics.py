@@ -140,7 +140,7 @@ def test_a_part_with_listed_dies_replaces_its_mass_derived_die_flows() -> None:
 
 
 def test_electronics_scenario_keys_are_checked() -> None:
-    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.dies\.0\.nod"):
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.dies(\.0|\[0\])\.nod"):
         build_scenario({"part_electronics": {"X": {"dies": [
             {"name": "SoC", "class": "soc", "area_mm2": 180, "nod": "7nm"}]}}})
     with pytest.raises(ScenarioError, match="node '6nm' is not one of"):
