@@ -343,3 +343,31 @@ def test_without_counts_mlccs_stay_per_kg_and_an_unknown_case_size_is_refused() 
         build_scenario({"part_electronics": {"X": {"passives": {"capacitor": {"1206": 3}}}}})
     with pytest.raises(ScenarioError, match=r"part_electronics\.X\.passives"):
         build_scenario({"part_electronics": {"X": {"passives": {"ferrite": {"0402": 3}}}}})
+
+
+def test_battery_cells_on_the_capacity_basis_and_on_the_cell_mass_basis() -> None:
+    materials = tuple(MaterialInput(name=name, mass_g=grams, group=group, part_category="battery")
+                      for name, grams, group in (
+        ("Cathode coating, NMC622 with carbon black and PVDF", 60.0, "Other inorganic materials"),
+        ("Anode coating, artificial graphite with SBR and CMC", 35.0, "Other inorganic materials"),
+        ("Separator, polyethylene film", 5.0, "Polyolefins"),
+        ("BMS PCB laminate FR-4", 3.0, "Plastics")))
+    part = PartDesign("T-5", "battery pack", "battery", None, 1, 1, None, materials)
+
+    def cells(scenario):  # type: ignore[no-untyped-def]
+        return [f for f in part_inventory(part, load_rules(), scenario).flows
+                if f.input.dataset.startswith("battery.")]
+
+    # default (cell-capacity): 60 g × 0.94 active × 0.639 Wh/g = 36.04 Wh × 83.5 kg/kWh (IVL)
+    default = cells(build_scenario())
+    assert [f.input.dataset for f in default] == ["battery.li_ion.nmc.per_kwh"]
+    assert default[0].input.amount * F[default[0].input.dataset] == pytest.approx(
+        60 * 0.94 * 0.639 / 1000 * 83.5)
+    # cell-mass: (60 + 35 + 5) g of cell materials (the BMS laminate is not a cell material)
+    # × 17.63 kg CO2e/kg (Clemente et al. 2025 median) = 1.763 kg
+    by_mass = cells(build_scenario({"part_electronics": {"T-5": {"battery": {
+        "basis": "cell-mass"}}}}))
+    assert [f.input.dataset for f in by_mass] == ["battery.li_ion.per_kg.meta2025"]
+    assert by_mass[0].input.amount * F[by_mass[0].input.dataset] == pytest.approx(1.763)
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.battery"):
+        build_scenario({"part_electronics": {"X": {"battery": {"basis": "per-kwh"}}}})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .batteries import battery_flows, cell_rule_prefixes, replaces_cell_flows
 from .dies import die_flows
 from .displays import display_flows, replaced_datasets
 from .flows import ModelFlow
@@ -40,14 +41,17 @@ def replaced(spec: PartElectronics, rule_id: str, dataset: str, material: str = 
         return True
     if spec.passives and rule_id.startswith(passive_replaced_rules(spec.passives)):
         return True
+    if replaces_cell_flows(spec.battery) and rule_id.startswith(cell_rule_prefixes()):
+        return True
     return spec.board is not None and rule_id.startswith(replaced_rule_prefixes())
 
 
 def part_model_flows(spec: PartElectronics, settings: ElectronicsSettings,
                      grid: Callable[[str], str], mapped_board_m2: float,
-                     part_number: str) -> Sequence[ModelFlow]:
+                     part_number: str, cell_kg: float = 0.0) -> Sequence[ModelFlow]:
     """Every model flow of one part, per unit of the part. ``grid`` resolves a region code to
-    its electricity dataset; ``mapped_board_m2`` is the board area the laminate rules found."""
+    its electricity dataset; ``mapped_board_m2`` is the board area the laminate rules found;
+    ``cell_kg`` the mass of the part's materials on the cell rules."""
     flows: list[ModelFlow] = []
     for die in spec.dies:
         flows.extend(die_flows(die, settings, grid(settings.fab_region)))
@@ -63,4 +67,5 @@ def part_model_flows(spec: PartElectronics, settings: ElectronicsSettings,
                              "laminate to derive the board area from; state area_cm2")
         flows.extend(board_flows(spec.board, area))
     flows.extend(passive_flows(spec.passives))
+    flows.extend(battery_flows(spec.battery, cell_kg, part_number))
     return flows

@@ -6,7 +6,7 @@ Two scenario keys (documented in ``data/scenarios/defaults.yaml``):
 ``electronics``       engine-wide settings: the semiconductor basis, the fab and panel-fab regions,
                       the process-gas and F-gas abatement, the default node per IC class;
 ``part_electronics``  per part number: its logic ``dies``, ``memory``, ``display``, ``board`` and
-                      chip ``passives`` counted by kind and case size.
+                      chip ``passives`` counted by kind and case size, the ``battery`` basis.
 """
 
 from __future__ import annotations
@@ -87,6 +87,12 @@ class BoardSpec(_Strict):
 PassiveKind = Literal["resistor", "capacitor", "inductor"]
 
 
+class BatterySpec(_Strict):
+    # cell-capacity: cathode → capacity × per-kWh (the mapping's default); cell-mass: cell
+    # materials × per-kg meta-analysis median (data/electronics/batteries.yaml)
+    basis: Literal["cell-capacity", "cell-mass"] = "cell-capacity"
+
+
 class PartElectronics(_Strict):
     dies: tuple[DieSpec, ...] = ()
     memory: MemorySpec | None = None
@@ -94,6 +100,7 @@ class PartElectronics(_Strict):
     board: BoardSpec | None = None
     # chip passives by kind and imperial case size ("0402") → pieces per part
     passives: dict[PassiveKind, dict[str, int]] = Field(default_factory=dict)
+    battery: BatterySpec | None = None
     note: str = ""
 
     @field_validator("passives")
