@@ -371,3 +371,17 @@ def test_battery_cells_on_the_capacity_basis_and_on_the_cell_mass_basis() -> Non
     assert by_mass[0].input.amount * F[by_mass[0].input.dataset] == pytest.approx(1.763)
     with pytest.raises(ScenarioError, match=r"part_electronics\.X\.battery"):
         build_scenario({"part_electronics": {"X": {"battery": {"basis": "per-kwh"}}}})
+
+
+def test_an_lco_consumer_cell_cathode_is_a_cell_not_a_coating() -> None:
+    # LiCoO2: 96485 / (3.6 × 97.87) = 273.8 mAh/g theoretical, half reversible = 137 mAh/g,
+    # × 3.7 V = 0.507 Wh/g; 66 g × 0.94 active × 0.507 Wh/g = 31.45 Wh × 83.5 kg/kWh
+    cathode = MaterialInput(name="Cathode coating, lithium cobalt oxide with carbon black and PVDF",
+                            mass_g=66.0, group="Other inorganic materials",
+                            part_category="battery")
+    part = PartDesign("T-6", "battery pack", "battery", None, 1, 1, None, (cathode,))
+    flows = part_inventory(part, load_rules(), build_scenario()).flows
+    assert [(f.rule_id, f.input.dataset, f.proxy) for f in flows] == [
+        ("cell-lco", "battery.li_ion.nmc.per_kwh", True)]
+    assert 96485 / (3.6 * 97.87) / 2 * 3.7 / 1000 == pytest.approx(0.507, rel=1e-3)
+    assert flows[0].input.amount == pytest.approx(66 * 0.94 * 0.507 / 1000)

@@ -1,7 +1,7 @@
 """Lithium-ion cells of a part on a named basis (``data/electronics/batteries.yaml``):
 
 ``cell-capacity``  the default: the FMD's cathode coating → capacity × a per-kWh cell factor (the
-                   mapping rules ``cell-nmc`` / ``cell-lfp``; nothing to do here);
+                   mapping rules ``cell-nmc`` / ``cell-lfp`` / ``cell-lco``; nothing to do here);
 ``cell-mass``      the mass of the materials on the cell rules × the per-kg median of a
                    meta-analysis of Li-ion battery LCAs (Clemente et al. 2025), replacing the
                    per-kWh flow.
