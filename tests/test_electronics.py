@@ -383,5 +383,6 @@ def test_an_lco_consumer_cell_cathode_is_a_cell_not_a_coating() -> None:
     flows = part_inventory(part, load_rules(), build_scenario()).flows
     assert [(f.rule_id, f.input.dataset, f.proxy) for f in flows] == [
         ("cell-lco", "battery.li_ion.nmc.per_kwh", True)]
-    assert 96485 / (3.6 * 97.87) / 2 * 3.7 / 1000 == pytest.approx(0.507, rel=1e-3)
+    wh_per_g = 96485 / (3.6 * 97.87) / 2 * 3.7 / 1000
+    assert wh_per_g == pytest.approx(0.507, rel=1e-3)
     assert flows[0].input.amount == pytest.approx(66 * 0.94 * 0.507 / 1000)
