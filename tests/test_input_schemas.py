@@ -64,7 +64,7 @@ def test_shipped_rules_and_sample_neutrality_files_fit_their_schemas() -> None:
 
 def test_valid_keys_follow_nested_models() -> None:
     assert "pv_share" in valid_keys(ScenarioLayer, ("factory",))
-    assert valid_keys(ScenarioLayer, ("distribution", "legs", 0)) == ["km", "mode", "note"]
+    assert valid_keys(ScenarioLayer, ("distribution", "legs", 0)) == ["km", "mode", "note", "share"]
     assert "lifetime_years" in valid_keys(ChangeSpec, ("scenario",))
     assert valid_keys(ChangeSpec, ("recycled", "select")) == ["category", "group", "material",
                                                               "part"]
