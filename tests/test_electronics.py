@@ -225,9 +225,14 @@ def test_data_list_shows_the_new_factors_with_their_sources(notebook_workspace: 
     factors = {f["key"]: f for f in json.loads(out)["factors"]}
     for key in ("ic.fab.process_gases.7nm.abate95.per_cm2", "ic.fab.wafer_materials.per_cm2",
                 "storage.ssd.per_gb.high", "ic.dram.per_gb.high",
-                "display.tft_lcd.fab_fuels.per_m2.tw", "pcb.bare.hdi.per_layer_m2"):
+                "display.tft_lcd.fab_fuels.per_m2.tw", "pcb.bare.hdi.per_layer_m2",
+                "component.capacitor.mlcc.0402.per_unit", "component.resistor.chip.1206.per_unit",
+                "component.inductor.chip.0201.per_unit", "battery.li_ion.per_kg.meta2025"):
         assert factors[key]["source"] and factors[key]["year"], key
     assert factors["ic.fab.process_gases.7nm.abate95.per_cm2"]["gwp100_kg_co2e"] == 0.35
+    assert factors["component.capacitor.mlcc.0402.per_unit"]["gwp100_kg_co2e"] == pytest.approx(
+        0.1455 / 1000)
+    assert factors["battery.li_ion.per_kg.meta2025"]["gwp100_kg_co2e"] == 17.63
 
 
 def test_the_boavizta_component_model_is_applied_to_the_products_own_quantities(
