@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .db.queries import ProductView
 from .electronics import part_model_flows, replaced
+from .electronics.batteries import cell_rule_prefixes
 from .mapping import (
     MappedFlow,
     MaterialInput,
@@ -313,7 +314,7 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
                 units_per_product=units, proxy=flow.proxy,
                 input=Input(flow.dataset, flow.amount * scale, label, flow.gsd)))
     flows.extend(_component_flows(part, scenario))
-    flows = _electronics_flows(part, flows, scenario)
+    flows = _electronics_flows(part, flows, scenario, _cell_kg(mappings))
     return PartInventory(mappings, tuple(flows), tuple(gaps_found), eol, moulded, board,
                          process_kg)
 
@@ -361,8 +362,16 @@ def _component_flows(part: PartDesign, scenario: Scenario) -> list[MaterialFlow]
     return flows
 
 
-def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Scenario
-                       ) -> list[MaterialFlow]:
+def _cell_kg(mappings: tuple[MaterialMapping, ...]) -> float:
+    """Mass of the materials on the lithium-ion cell rules, per unit of the part (for the
+    electronics battery model's cell-mass basis)."""
+    prefixes = cell_rule_prefixes()
+    return sum((m.material.mass_g or 0.0) / 1000.0 for m in mappings
+               if (m.rule_id or "").startswith(prefixes))
+
+
+def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Scenario,
+                       cell_kg: float = 0.0) -> list[MaterialFlow]:
     """The part's electronics models (``part_electronics`` in the scenario): the mapped flows a
     model supersedes are dropped and the model's flows added (``lca_engine.electronics``)."""
     spec = scenario.part_electronics.get(part.part_number)
@@ -372,7 +381,7 @@ def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Sc
     kept = [f for f in flows
             if not replaced(spec, f.rule_id, f.input.dataset, f.material)]
     for model_flow in part_model_flows(spec, scenario.electronics, scenario.grid, board_m2,
-                                       part.part_number):
+                                       part.part_number, cell_kg):
         kept.append(MaterialFlow(
             part_number=part.part_number, material=model_flow.component,
             rule_id=f"electronics:{model_flow.component}",

@@ -226,9 +226,14 @@ def test_data_list_shows_the_new_factors_with_their_sources(notebook_workspace: 
     factors = {f["key"]: f for f in json.loads(out)["factors"]}
     for key in ("ic.fab.process_gases.7nm.abate95.per_cm2", "ic.fab.wafer_materials.per_cm2",
                 "storage.ssd.per_gb.high", "ic.dram.per_gb.high",
-                "display.tft_lcd.fab_fuels.per_m2.tw", "pcb.bare.hdi.per_layer_m2"):
+                "display.tft_lcd.fab_fuels.per_m2.tw", "pcb.bare.hdi.per_layer_m2",
+                "component.capacitor.mlcc.0402.per_unit", "component.resistor.chip.1206.per_unit",
+                "component.inductor.chip.0201.per_unit", "battery.li_ion.per_kg.meta2025"):
         assert factors[key]["source"] and factors[key]["year"], key
     assert factors["ic.fab.process_gases.7nm.abate95.per_cm2"]["gwp100_kg_co2e"] == 0.35
+    assert factors["component.capacitor.mlcc.0402.per_unit"]["gwp100_kg_co2e"] == pytest.approx(
+        0.1455 / 1000)
+    assert factors["battery.li_ion.per_kg.meta2025"]["gwp100_kg_co2e"] == 17.63
 
 
 def test_the_boavizta_component_model_is_applied_to_the_products_own_quantities(
@@ -312,3 +317,78 @@ def test_the_largest_differences_rank_the_groups_that_explain_the_gap(notebook) 
     assert [entry["group"] for entry in largest] == [g["group"] for g in ranked[:3]]
     assert largest[0]["share_of_differences"] == pytest.approx(
         abs(ranked[0]["difference_kg_co2e"]) / spread)
+
+
+def test_counted_chip_passives_per_piece_replace_the_per_kg_mlcc_flows() -> None:
+    # DeltaLCA per-piece values (g CO2e): resistor 0402 0.04, MLCC 0201 0.03589, 0402 0.1455,
+    # inductor 0805 1.358
+    scenario = build_scenario({"part_electronics": {"T-3": {"passives": {
+        "resistor": {"0402": 200}, "capacitor": {"0201": 700, "0402": 450},
+        "inductor": {"0805": 4}}}}})
+    materials = (MaterialInput(name="MLCC dielectric ceramic", mass_g=3.0, group="Ceramics"),
+                 MaterialInput(name="Copper foil", mass_g=5.0, group="Copper and its alloys"))
+    part = PartDesign("T-3", "board", "electronics", None, 1, 1, None, materials)
+    flows = part_inventory(part, load_rules(), scenario).flows
+    datasets = {f.input.dataset for f in flows}
+    assert "component.capacitor.mlcc.per_kg" not in datasets  # counted, so not also by mass
+    passives = [f for f in flows if f.rule_id.startswith("electronics:passive")]
+    hand = (200 * 0.04 + 700 * 0.03589 + 450 * 0.1455 + 4 * 1.358) / 1000  # = 0.104030 kg
+    assert sum(f.input.amount * F[f.input.dataset] for f in passives) == pytest.approx(hand)
+    assert hand == pytest.approx(0.104030, rel=1e-6)
+    others = [(f.rule_id, f.input.amount) for f in flows if f not in passives]
+    assert others == [("copper", pytest.approx(0.005))]  # the other materials keep their rules
+
+
+def test_without_counts_mlccs_stay_per_kg_and_an_unknown_case_size_is_refused() -> None:
+    materials = (MaterialInput(name="MLCC dielectric ceramic", mass_g=3.0, group="Ceramics"),)
+    part = PartDesign("T-4", "board", "electronics", None, 1, 1, None, materials)
+    flows = part_inventory(part, load_rules(), build_scenario()).flows
+    assert [f.input.dataset for f in flows] == ["component.capacitor.mlcc.per_kg"]
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.passives: capacitor case "
+                                            r"size '1206' has no per-piece row"):
+        build_scenario({"part_electronics": {"X": {"passives": {"capacitor": {"1206": 3}}}}})
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.passives"):
+        build_scenario({"part_electronics": {"X": {"passives": {"ferrite": {"0402": 3}}}}})
+
+
+def test_battery_cells_on_the_capacity_basis_and_on_the_cell_mass_basis() -> None:
+    materials = tuple(MaterialInput(name=name, mass_g=grams, group=group, part_category="battery")
+                      for name, grams, group in (
+        ("Cathode coating, NMC622 with carbon black and PVDF", 60.0, "Other inorganic materials"),
+        ("Anode coating, artificial graphite with SBR and CMC", 35.0, "Other inorganic materials"),
+        ("Separator, polyethylene film", 5.0, "Polyolefins"),
+        ("BMS PCB laminate FR-4", 3.0, "Plastics")))
+    part = PartDesign("T-5", "battery pack", "battery", None, 1, 1, None, materials)
+
+    def cells(scenario):  # type: ignore[no-untyped-def]
+        return [f for f in part_inventory(part, load_rules(), scenario).flows
+                if f.input.dataset.startswith("battery.")]
+
+    # default (cell-capacity): 60 g × 0.94 active × 0.639 Wh/g = 36.04 Wh × 83.5 kg/kWh (IVL)
+    default = cells(build_scenario())
+    assert [f.input.dataset for f in default] == ["battery.li_ion.nmc.per_kwh"]
+    assert default[0].input.amount * F[default[0].input.dataset] == pytest.approx(
+        60 * 0.94 * 0.639 / 1000 * 83.5)
+    # cell-mass: (60 + 35 + 5) g of cell materials (the BMS laminate is not a cell material)
+    # × 17.63 kg CO2e/kg (Clemente et al. 2025 median) = 1.763 kg
+    by_mass = cells(build_scenario({"part_electronics": {"T-5": {"battery": {
+        "basis": "cell-mass"}}}}))
+    assert [f.input.dataset for f in by_mass] == ["battery.li_ion.per_kg.meta2025"]
+    assert by_mass[0].input.amount * F[by_mass[0].input.dataset] == pytest.approx(1.763)
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.battery"):
+        build_scenario({"part_electronics": {"X": {"battery": {"basis": "per-kwh"}}}})
+
+
+def test_an_lco_consumer_cell_cathode_is_a_cell_not_a_coating() -> None:
+    # LiCoO2: 96485 / (3.6 × 97.87) = 273.8 mAh/g theoretical, half reversible = 137 mAh/g,
+    # × 3.7 V = 0.507 Wh/g; 66 g × 0.94 active × 0.507 Wh/g = 31.45 Wh × 83.5 kg/kWh
+    cathode = MaterialInput(name="Cathode coating, lithium cobalt oxide with carbon black and PVDF",
+                            mass_g=66.0, group="Other inorganic materials",
+                            part_category="battery")
+    part = PartDesign("T-6", "battery pack", "battery", None, 1, 1, None, (cathode,))
+    flows = part_inventory(part, load_rules(), build_scenario()).flows
+    assert [(f.rule_id, f.input.dataset, f.proxy) for f in flows] == [
+        ("cell-lco", "battery.li_ion.nmc.per_kwh", True)]
+    wh_per_g = 96485 / (3.6 * 97.87) / 2 * 3.7 / 1000
+    assert wh_per_g == pytest.approx(0.507, rel=1e-3)
+    assert flows[0].input.amount == pytest.approx(66 * 0.94 * 0.507 / 1000)

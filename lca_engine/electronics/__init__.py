@@ -10,6 +10,8 @@ One module per domain concept, each reading its own data file under
 - ``pcb``       bare boards per area and layer count, standard / HDI / any-layer;
 - ``packages``  IC packages by type: FBGA/FCBGA substrates as area × layers, leadframe and
                 wafer-level packages by their declared materials;
+- ``passives``  chip resistors, MLCCs and inductors per piece by case size (DeltaLCA);
+- ``batteries`` Li-ion cells on a basis: cathode → capacity × per-kWh, or cell mass × per-kg;
 - ``spec``      what a scenario says about them (``electronics`` settings, ``part_electronics``);
 - ``parts``     the one entry point ``product_model`` calls: a part's model flows and the mapped
                 flows they replace.

@@ -5,7 +5,8 @@ Two scenario keys (documented in ``data/scenarios/defaults.yaml``):
 
 ``electronics``       engine-wide settings: the semiconductor basis, the fab and panel-fab regions,
                       the process-gas and F-gas abatement, the default node per IC class;
-``part_electronics``  per part number: its logic ``dies``, ``memory``, ``display`` and ``board``.
+``part_electronics``  per part number: its logic ``dies``, ``memory``, ``display``, ``board`` and
+                      chip ``passives`` counted by kind and case size, the ``battery`` basis.
 """
 
 from __future__ import annotations
@@ -83,12 +84,33 @@ class BoardSpec(_Strict):
     area_cm2: float | None = Field(None, gt=0)
 
 
+PassiveKind = Literal["resistor", "capacitor", "inductor"]
+
+
+class BatterySpec(_Strict):
+    # cell-capacity: cathode → capacity × per-kWh (the mapping's default); cell-mass: cell
+    # materials × per-kg meta-analysis median (data/electronics/batteries.yaml)
+    basis: Literal["cell-capacity", "cell-mass"] = "cell-capacity"
+
+
 class PartElectronics(_Strict):
     dies: tuple[DieSpec, ...] = ()
     memory: MemorySpec | None = None
     display: DisplaySpec | None = None
     board: BoardSpec | None = None
+    # chip passives by kind and imperial case size ("0402") → pieces per part
+    passives: dict[PassiveKind, dict[str, int]] = Field(default_factory=dict)
+    battery: BatterySpec | None = None
     note: str = ""
+
+    @field_validator("passives")
+    @classmethod
+    def _counts(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        for kind, sizes in value.items():
+            for size, count in sizes.items():
+                if count < 0:
+                    raise ValueError(f"{kind} {size}: a count must be ≥ 0, not {count}")
+        return value
 
 
 def _message(error: ValidationError, prefix: str) -> str:
@@ -124,6 +146,7 @@ def _check_known(spec: PartElectronics, settings: ElectronicsSettings, where: st
     from .displays import DisplayModelError, display_flows
     from .memory import density_gb_per_mm2
     from .packages import package_flows
+    from .passives import PassiveModelError, passive_dataset
 
     for die in spec.dies:
         if die.node is None and die.ic_class not in settings.default_node:
@@ -143,6 +166,12 @@ def _check_known(spec: PartElectronics, settings: ElectronicsSettings, where: st
             density_gb_per_mm2(spec.memory.kind, spec.memory.generation)
         except ValueError as exc:
             raise ValueError(f"{where}.memory: {exc}") from None
+    for kind, sizes in spec.passives.items():
+        for size in sizes:
+            try:
+                passive_dataset(kind, size)
+            except PassiveModelError as exc:
+                raise ValueError(f"{where}.passives: {exc}") from None
     if spec.display is not None:
         try:
             display_flows(spec.display, settings, "")
