@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .footprint import FootprintResult
     from .mapping import RuleSet
     from .product_model import Design, ProductModel
+    from .solver import Solver
     from .variants import BatchFootprints, Comparison, Sweep, UnitScores
 
 
@@ -51,6 +52,7 @@ class Workspace:
         self.home = home
         self.database = MaterialDatabase(home.db_url)
         self._declarations: dict[str, dict[str, Any]] = {}
+        self._solvers: dict[str, Solver] = {}
 
     @classmethod
     def open(cls, home: str | Path | None = None, db_url: str | None = None) -> Workspace:
@@ -59,6 +61,7 @@ class Workspace:
     def init(self, *, rebuild: bool = False, brightway: bool = True) -> InitReport:
         """Create or migrate the database and build the offline Brightway project (idempotent)."""
         started = time.perf_counter()
+        self._solvers.clear()
         revision = self.database.initialise()
         bw_report: dict[str, Any] | None = None
         if brightway:
@@ -114,14 +117,32 @@ class Workspace:
                                       "not set up: run 'gscdm init' first")
         activate(self.home)
 
+    def solver(self, horizon: str = "GWP100") -> Solver:
+        """The background solved once per GWP horizon (``lca_engine.solver``): the unit score of
+        every background dataset, and its Monte Carlo draws. Rebuilt after ``init``."""
+        from .solver import Solver
+
+        import bw2data as bd
+
+        self.activate_brightway()
+        # a background written since (init --rebuild, data import-ecospold) is solved again
+        stamp = tuple(sorted((name, str(meta.get("modified"))) for name, meta in
+                             bd.databases.items() if not name.startswith("gscdm-fg-")))
+        cached = self._solvers.get(horizon)
+        if cached is None or cached.stamp != stamp:
+            cached = Solver.for_background(horizon)
+            cached.stamp = stamp
+            self._solvers[horizon] = cached
+        return cached
+
     def footprint(self, product_number: str, *, scenario: Path | None = None,
                   iterations: int = 0, seed: int = 42, strict: bool = False) -> FootprintResult:
         """Cradle-to-grave footprint of one product, computed by Brightway."""
         from .footprint import compute_footprint
 
         model = self.product_model(product_number, scenario=scenario)
-        self.activate_brightway()
-        result = compute_footprint(model, iterations=iterations, seed=seed, strict=strict)
+        result = compute_footprint(model, iterations=iterations, seed=seed, strict=strict,
+                                   solver=self.solver(model.scenario.gwp_horizon))
         result.provenance["inputs"] = self._declarations[product_number]
         result.provenance["scenario_files"] = list(model.scenario.sources)
         return result
@@ -193,41 +214,29 @@ class Workspace:
 
     def footprint_all(self, *, scenario: Path | None = None,
                       progress: Callable[[str, int], None] | None = None) -> BatchFootprints:
-        """Every product's footprint by stage, on the fast path: Brightway's adjoint scores of
-        the background once, then per product one model build and one dot product."""
+        """Every product's footprint by stage on the compiled path: the background solved once
+        per GWP horizon (each product's own scenario decides it), then per product one model
+        build, one compile and one sparse product with the unit scores."""
         import time
 
-        from .background import DATABASE
-        from .footprint import _quiet_empty_methods
+        from .compiled import compile_model
         from .mapping import load_rules
         from .product_model import build_model
-        from .variants import BatchFootprints, stage_scores, unit_scores
+        from .variants import BatchFootprints
 
         started = time.perf_counter()
         products = [p.product_number for p in self.database.products()]
         rules = load_rules(self.home.path)
-        self.activate_brightway()
-        import bw2calc as bc
-        import bw2data as bd
-
-        any_node = next(iter(bd.Database(DATABASE)))
-        demands = {"background": {any_node.id: 1.0}}
-        config = {"impact_categories": [self._method("GWP100")]}
-        with _quiet_empty_methods():
-            lca = bc.FastScoresOnlyMultiLCA(
-                demands=demands, method_config=config,
-                data_objs=bd.get_multilca_data_objs(demands, config), direction="adjoint")
-            lca.calculate()
-        scores = lca.product_scores.sel(LCIA=str(config["impact_categories"][0]))
-        unit = unit_scores(dict(zip(scores.coords["products"].values.tolist(),
-                                    scores.values.tolist(), strict=True)))
+        self.solver("GWP100")
         setup = time.perf_counter() - started
         rows = []
         for product in products:
             model = build_model(self.design(product, scenario=scenario), rules)
-            by_stage = stage_scores(model, unit)
+            solver = self.solver(model.scenario.gwp_horizon)
+            by_stage = compile_model(model, solver).by_stage(solver.unit["total"])
             rows.append({"product": product, "total_kg_co2e": sum(by_stage.values()),
-                         "by_stage": by_stage, "data_gaps": len(model.gaps)})
+                         "by_stage": by_stage, "data_gaps": len(model.gaps),
+                         "method": " / ".join(self._method(model.scenario.gwp_horizon))})
             if progress is not None:
                 progress(product, len(products))
         elapsed = time.perf_counter() - started

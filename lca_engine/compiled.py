@@ -1,0 +1,247 @@
+"""A compiled product: the foreground as arrays, so a footprint is a dot product.
+
+``compile_model`` turns a ``ProductModel`` into one row per background input the product makes
+(per functional unit): which dataset, how much, in which life-cycle stage, from which part and
+which material, with its own uncertainty (a proxy mapping's GSD). It compiles whatever exchanges
+the model holds — its material flows and each stage's inputs — and follows a stage input that
+names a foreground activity (``@factory-electricity``) through that activity's own exchanges in
+the Brightway payload, so no flow kind is special-cased.
+
+With the solver's unit scores ``λ`` (``lca_engine.solver``), the total is ``amount · λ[dataset]``
+and each attribution (stage, part, material, dataset) is a sparse matrix–vector product of the
+same contributions. Amounts are rounded to float32 exchange by exchange, as Brightway stores
+them, so the compiled total equals Brightway's own LCA of the written product to round-off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+
+from .product_model import BACKGROUND, PACKAGING, STAGES, ProductModel
+
+if TYPE_CHECKING:
+    from .solver import Solver
+
+STAGE_INDEX = {stage: i for i, stage in enumerate(STAGES)}
+
+
+def as_stored(value: float) -> float:
+    """An exchange amount as Brightway stores it (bw_processing keeps float32)."""
+    return float(np.float32(value))
+
+
+@dataclass(slots=True)
+class CompiledProduct:
+    """One row per background input of the product, per functional unit."""
+
+    product: str
+    dataset: np.ndarray  # solver column of each row
+    amount: np.ndarray  # dataset units per functional unit (negative: a credit)
+    stage: np.ndarray  # index into STAGES
+    part: np.ndarray  # index into ``parts`` (-1: a stage-level input)
+    material: np.ndarray  # index into ``materials`` (-1: a stage-level input)
+    gsd: np.ndarray  # geometric standard deviation of the row's own amount (1: none)
+    proxy: np.ndarray  # bool: the row comes from a proxy mapping
+    keys: list[tuple[str, str, str]]  # (part, material, dataset): the same flow in every design
+    parts: list[str]
+    materials: list[str]
+    datasets: list[str]  # dataset key of each row
+    mass_g: float
+    packaging_mass_g: float
+    packaging_parts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.amount)
+
+    def contributions(self, unit: np.ndarray) -> np.ndarray:
+        """kg CO2e of each row under the unit scores ``unit`` (one per solver column)."""
+        return self.amount * unit[self.dataset]
+
+    def total(self, unit: np.ndarray) -> float:
+        return float(self.amount @ unit[self.dataset])
+
+    def matrix(self, kind: str) -> sparse.csr_matrix:
+        """The attribution matrix (groups × rows) of ``stage``, ``part`` or ``material``."""
+        labels = {"stage": self.stage, "part": self.part, "material": self.material}[kind]
+        size = {"stage": len(STAGES), "part": len(self.parts),
+                "material": len(self.materials)}[kind]
+        keep = labels >= 0
+        return sparse.csr_matrix((np.ones(int(keep.sum())), (labels[keep],
+                                                             np.flatnonzero(keep))),
+                                 shape=(size, len(self.amount)))
+
+    def by_stage(self, unit: np.ndarray) -> dict[str, float]:
+        values = np.bincount(self.stage, weights=self.contributions(unit),
+                             minlength=len(STAGES))
+        return {stage: float(values[i]) for i, stage in enumerate(STAGES)}
+
+    def by_part(self, unit: np.ndarray) -> dict[str, float]:
+        contributions = self.contributions(unit)
+        own = self.part >= 0
+        values = np.bincount(self.part[own], weights=contributions[own],
+                             minlength=len(self.parts))
+        return {part: float(values[i]) for i, part in enumerate(self.parts)}
+
+    def by_dataset(self, unit: np.ndarray, stage: str = "materials") -> dict[str, float]:
+        contributions = self.contributions(unit)
+        out: dict[str, float] = {}
+        for row in np.flatnonzero(self.stage == STAGE_INDEX[stage]):
+            key = self.datasets[row]
+            out[key] = out.get(key, 0.0) + float(contributions[row])
+        return out
+
+    def stage_totals(self, unit: np.ndarray) -> np.ndarray:
+        """Stage totals for many unit-score draws at once: (iterations × stages)."""
+        per_row = unit[:, self.dataset] * self.amount
+        return np.asarray((self.matrix("stage") @ per_row.T).T)
+
+
+def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
+    """The model's background inputs per functional unit, rounded as Brightway stores them."""
+    parts = [p.part_number for p in model.parts]
+    part_index = {p: i for i, p in enumerate(parts)}
+    units = _stored_units(model)
+    materials: list[str] = []
+    material_index: dict[str, int] = {}
+    rows: list[tuple[str, float, int, int, int, float, bool, tuple[str, str, str]]] = []
+    for flow in model.flows:
+        label = flow.material
+        if label not in material_index:
+            material_index[label] = len(materials)
+            materials.append(label)
+        amount = as_stored(flow.input.amount) * units[flow.part_number]
+        rows.append((flow.input.dataset, amount, STAGE_INDEX["materials"],
+                     part_index[flow.part_number], material_index[label],
+                     float(flow.input.gsd or 1.0) if flow.input.amount > 0 else 1.0,
+                     flow.proxy, (flow.part_number, flow.material, flow.input.dataset)))
+    indirect: dict[str, list[tuple[str, float]]] | None = None
+    for stage, inputs in model.stages.items():
+        for item in inputs:
+            if item.dataset.startswith("@"):
+                if indirect is None:
+                    indirect = _foreground_activities(model)
+                targets = indirect.get(item.dataset[1:])
+                if targets is None:
+                    raise ValueError(f"{model.product_number}: stage {stage} names the "
+                                     f"foreground activity {item.dataset!r}, which the "
+                                     "Brightway payload does not hold")
+                for dataset, share in targets:
+                    rows.append((dataset, as_stored(item.amount) * share, STAGE_INDEX[stage],
+                                 -1, -1, 1.0, False, ("", stage, dataset)))
+            else:
+                rows.append((item.dataset, as_stored(item.amount), STAGE_INDEX[stage], -1, -1,
+                             float(item.gsd or 1.0) if item.amount > 0 else 1.0, False,
+                             ("", stage, item.dataset)))
+    datasets = [r[0] for r in rows]
+    packaging = np.array([p.category == PACKAGING for p in model.parts], dtype=bool)
+    return CompiledProduct(
+        product=model.product_number,
+        dataset=np.array([solver.column(d) for d in datasets], dtype=np.int64),
+        amount=np.array([r[1] for r in rows], dtype=float),
+        stage=np.array([r[2] for r in rows], dtype=np.int64),
+        part=np.array([r[3] for r in rows], dtype=np.int64),
+        material=np.array([r[4] for r in rows], dtype=np.int64),
+        gsd=np.array([r[5] for r in rows], dtype=float),
+        proxy=np.array([r[6] for r in rows], dtype=bool),
+        keys=[r[7] for r in rows], parts=parts, materials=materials, datasets=datasets,
+        mass_g=model.mass_g, packaging_mass_g=model.packaging_mass_g,
+        packaging_parts=packaging)
+
+
+def _stored_units(model: ProductModel) -> dict[str, float]:
+    """Units of each part per functional unit, multiplied along the BoM the way Brightway
+    does: the stage takes each top part's stored quantity, each part its children's."""
+    by_number = {p.part_number: p for p in model.parts}
+    units: dict[str, float] = {}
+
+    def resolve(number: str) -> float:
+        if number not in units:
+            part = by_number[number]
+            parent = 1.0 if part.parent is None else resolve(part.parent)
+            units[number] = as_stored(part.quantity) * parent
+        return units[number]
+
+    for part in model.parts:
+        resolve(part.part_number)
+    return units
+
+
+def _foreground_activities(model: ProductModel) -> dict[str, list[tuple[str, float]]]:
+    """Each foreground activity's background inputs, read from the Brightway payload."""
+    from .product_model import foreground_data
+
+    out: dict[str, list[tuple[str, float]]] = {}
+    for (database, code), activity in foreground_data(model).items():
+        if database != model.database:
+            continue
+        inputs = []
+        for exchange in activity["exchanges"]:
+            if exchange["type"] != "technosphere":
+                continue
+            source, target = exchange["input"]
+            if source == model.database:
+                break  # an activity with foreground inputs is not a leaf mix
+            key = target if source == BACKGROUND else f"{source}::{target}"
+            inputs.append((key, as_stored(exchange["amount"])))
+        else:
+            out[code] = inputs
+    return out
+
+
+def design_totals(compiled: list[CompiledProduct], unit: np.ndarray) -> np.ndarray:
+    """Totals of several compiled designs under one set of unit scores."""
+    return np.array([c.total(unit) for c in compiled])
+
+
+def describe(compiled: CompiledProduct) -> dict[str, Any]:
+    return {"rows": len(compiled), "parts": len(compiled.parts),
+            "datasets": len(set(compiled.datasets))}
+
+
+@dataclass(slots=True)
+class SharedDraws:
+    """Totals and stage totals of several designs under the same Monte Carlo draws."""
+
+    totals: np.ndarray  # iterations × designs
+    stages: np.ndarray  # iterations × designs × stages
+    path: str
+    gases: str
+    seed: int
+    seconds: float
+
+
+def monte_carlo(designs: list[CompiledProduct], solver: Solver, iterations: int, seed: int,
+                *, gases: str = "together") -> SharedDraws:
+    """Every design scored on the same draws: one draw of the background factors and one of each
+    foreground flow's own uncertainty (keyed by part, material and dataset, so a flow the
+    designs share moves the same way in all of them) per iteration."""
+    import time
+
+    started = time.perf_counter()
+    columns = np.unique(np.concatenate([d.dataset for d in designs])) if designs else \
+        np.empty(0, dtype=np.int64)
+    draws = solver.draws(iterations, seed, columns=columns, gases=gases)
+    local = np.searchsorted(columns, np.arange(len(solver.datasets)))
+    keys = sorted({k for d in designs for k, g in zip(d.keys, d.gsd, strict=True) if g > 1.0})
+    key_index = {k: i for i, k in enumerate(keys)}
+    # foreground draws from their own stream, so adding a design never shifts the background's
+    rng = np.random.default_rng([seed, 1])
+    normal = rng.standard_normal((iterations, len(keys)))
+    totals = np.empty((iterations, len(designs)))
+    stages = np.empty((iterations, len(designs), len(STAGES)))
+    for j, design in enumerate(designs):
+        unit = draws.unit[:, local[design.dataset]]  # iterations × rows
+        per_row = unit * design.amount
+        uncertain = np.flatnonzero(design.gsd > 1.0)
+        if len(uncertain):
+            which = np.array([key_index[design.keys[r]] for r in uncertain])
+            per_row[:, uncertain] *= np.exp(normal[:, which] * np.log(design.gsd[uncertain]))
+        stage_matrix = design.matrix("stage")
+        stages[:, j, :] = np.asarray((stage_matrix @ per_row.T).T)
+        totals[:, j] = per_row.sum(axis=1)
+    return SharedDraws(totals, stages, draws.path, draws.gases, seed,
+                       round(time.perf_counter() - started, 4))
