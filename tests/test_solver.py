@@ -60,3 +60,109 @@ def test_footprint_all_uses_the_scenarios_gwp20_horizon(samples: Workspace,
             assert abs(row["by_stage"][stage] - value) <= 1e-9 * single["total_kg_co2e"]
         # the horizon matters for these products: GWP20 weighs methane and N2O differently
         assert _relative(row["total_kg_co2e"], batch100[product]["total_kg_co2e"]) > 1e-4
+
+
+# -- issue 12.1: Monte Carlo percentiles against a closed form --------------------------------
+
+#: A factor whose total is two gases (SF6 cover gas 93.7 %, CO2 6.3 %): drawn together, the
+#: product total is exactly lognormal, so its percentiles have a closed form.
+ONE_FACTOR = "metal.magnesium.secondary_remelt_sf6.cn"
+
+
+def _one_factor_model(kg: float = 0.25):  # type: ignore[no-untyped-def]
+    from lca_engine.mapping import MaterialInput
+    from lca_engine.product_model import Input, MaterialFlow, PartDesign, ProductModel
+    from lca_engine.scenario import load_scenario
+
+    part = PartDesign(part_number="ONE-PART", name="magnesium casting", category="mechanical",
+                      parent=None, quantity=1.0, units_per_product=1.0, bom_mass_g=None,
+                      materials=(MaterialInput(name="Magnesium AZ91D", mass_g=kg * 1000),))
+    flow = MaterialFlow(part_number="ONE-PART", material="Magnesium AZ91D", rule_id="test",
+                        input=Input(ONE_FACTOR, kg, "one cited factor"),
+                        units_per_product=1.0, proxy=False)
+    return ProductModel(product_number="ONE", name="one factor", scenario=load_scenario(),
+                        parts=(part,), mappings={}, flows=[flow], stages={}, gaps=[],
+                        mass_g=kg * 1000, packaging_mass_g=0.0)
+
+
+def test_percentiles_of_a_one_factor_product_match_the_lognormal_closed_form(
+        samples: Workspace) -> None:
+    """P5/P50/P95 = median × exp(z × ln GSD), z = −1.645, 0, +1.645; the MC error of a sample
+    percentile is √(p(1−p)/N) / φ(z) in z units (0.0149 at P95 with N = 20,000), so 4 standard
+    errors in ln-space bound it (about 5 % at GSD 2.3; P25/P75 would be 40 % off)."""
+    import math
+
+    from lca_engine.background import factor_index
+    from lca_engine.footprint import compute_footprint
+    from lca_engine.solver import lognormal_percentile
+
+    factor = factor_index()[ONE_FACTOR]
+    assert factor.uncertainty_type == "lognormal" and factor.gsd is not None
+    model = _one_factor_model()
+    solver = samples.solver("GWP100")
+    result = compute_footprint(model, iterations=20_000, seed=11, solver=solver)
+    median = result.total_kg_co2e
+    assert median == pytest.approx(0.25 * factor.gwp100_kg_co2e, rel=1e-3)  # AR6 vs published
+    u = result.uncertainty
+    assert u is not None
+    sigma = math.log(factor.gsd)
+    for percent, got in ((5, u.p5), (50, u.p50), (95, u.p95)):
+        z = 1.6448536269514722 if percent != 50 else 0.0
+        density = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+        error = math.sqrt(percent / 100 * (1 - percent / 100) / 20_000) / density * sigma
+        expected = lognormal_percentile(median, factor.gsd, percent)
+        assert abs(math.log(got / expected)) < 4 * error, (percent, got, expected)
+    # the mean of a lognormal is its median × exp(σ²/2): disclosed beside the deterministic total
+    assert u.deterministic == median
+    assert u.mean == pytest.approx(median * math.exp(sigma ** 2 / 2), rel=0.03)
+    assert u.gases == "together"
+
+
+def test_sampled_stages_add_up_to_the_sampled_total_in_every_iteration(
+        samples: Workspace) -> None:
+    result = samples.footprint("NB14-G5", iterations=300, seed=3)
+    u = result.uncertainty
+    assert u is not None and u.samples is not None and u.stage_samples is not None
+    assert u.samples.shape == (300,) and u.stage_samples.shape == (300, 5)
+    np = pytest.importorskip("numpy")
+    assert np.allclose(u.stage_samples.sum(axis=1), u.samples, rtol=1e-12, atol=0)
+    # and the draws do vary: not the deterministic total repeated
+    assert u.samples.std() > 0.01 * result.total_kg_co2e
+    assert u.p5 < u.p50 < u.p95
+    assert u.by_stage_p50["use"] == pytest.approx(float(np.median(u.stage_samples[:, 3])))
+
+
+def test_vectorised_monte_carlo_agrees_with_bw2calc_multilca(samples: Workspace) -> None:
+    """Same distributions, two samplers: bw2calc's ``MultiLCA(use_distributions=True)`` (400
+    iterations, every exchange drawn on its own) against the vectorised path with independent
+    gases (20,000 iterations). The tolerance is 4 standard errors of bw2calc's sample percentile,
+    √(p(1−p)/N) × dq/dp, with dq/dp read off the large sample."""
+    import bw2calc as bc
+    import bw2data as bd
+    import numpy as np
+
+    from lca_engine.compiled import compile_model, monte_carlo
+    from lca_engine.solver import methods
+
+    model = samples.product_model("NB14-G5")
+    solver = samples.solver("GWP100")
+    solver.solve_product(model)
+    node = bd.get_node(database=model.database, code="product")
+    method = methods("GWP100")["total"]
+    demands = {"product": {node.id: 1.0}}
+    config = {"impact_categories": [method]}
+    lca = bc.MultiLCA(demands=demands, method_config=config,
+                      data_objs=bd.get_multilca_data_objs(demands, config),
+                      use_distributions=True, seed_override=5)
+    lca.lci()
+    lca.lcia()
+    reference = []
+    for _ in range(400):
+        next(lca)
+        reference.append(lca.scores[(method, "product")])
+    big = monte_carlo([compile_model(model, solver)], solver, 20_000, 9,
+                      gases="independent").totals[:, 0]
+    for p in (0.05, 0.5, 0.95):
+        slope = (np.quantile(big, p + 0.02) - np.quantile(big, p - 0.02)) / 0.04
+        error = np.sqrt(p * (1 - p) / 400) * slope
+        assert abs(np.quantile(reference, p) - np.quantile(big, p)) < 4 * error, p
