@@ -53,6 +53,9 @@ class CompiledProduct:
     mass_g: float
     packaging_mass_g: float
     packaging_parts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    exchange: np.ndarray = field(default_factory=lambda: np.empty(0))  # amount as written
+    path: np.ndarray = field(default_factory=lambda: np.empty(0))  # units from the FU
+    path_is_exchange: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.amount)
@@ -107,15 +110,18 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
     units = _stored_units(model)
     materials: list[str] = []
     material_index: dict[str, int] = {}
-    rows: list[tuple[str, float, int, int, int, float, bool, tuple[str, str, str]]] = []
+    # (dataset, exchange as written, path from the functional unit, path is one exchange,
+    #  stage, part, material, gsd, proxy, key)
+    rows: list[tuple[str, float, float, bool, int, int, int, float, bool,
+                     tuple[str, str, str]]] = []
     for flow in model.flows:
         label = flow.material
         if label not in material_index:
             material_index[label] = len(materials)
             materials.append(label)
-        amount = as_stored(flow.input.amount) * units[flow.part_number]
-        rows.append((flow.input.dataset, amount, STAGE_INDEX["materials"],
-                     part_index[flow.part_number], material_index[label],
+        rows.append((flow.input.dataset, flow.input.amount, units[flow.part_number], False,
+                     STAGE_INDEX["materials"], part_index[flow.part_number],
+                     material_index[label],
                      float(flow.input.gsd or 1.0) if flow.input.amount > 0 else 1.0,
                      flow.proxy, (flow.part_number, flow.material, flow.input.dataset)))
     indirect: dict[str, list[tuple[str, float]]] | None = None
@@ -130,26 +136,39 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                                      f"foreground activity {item.dataset!r}, which the "
                                      "Brightway payload does not hold")
                 for dataset, share in targets:
-                    rows.append((dataset, as_stored(item.amount) * share, STAGE_INDEX[stage],
-                                 -1, -1, 1.0, False, ("", stage, dataset)))
+                    rows.append((dataset, item.amount, share, True, STAGE_INDEX[stage], -1, -1,
+                                 1.0, False, (item.dataset, stage, dataset)))
             else:
-                rows.append((item.dataset, as_stored(item.amount), STAGE_INDEX[stage], -1, -1,
+                rows.append((item.dataset, item.amount, 1.0, False, STAGE_INDEX[stage], -1, -1,
                              float(item.gsd or 1.0) if item.amount > 0 else 1.0, False,
                              ("", stage, item.dataset)))
     datasets = [r[0] for r in rows]
+    exchange = np.array([r[1] for r in rows], dtype=float)
+    path = np.array([r[2] for r in rows], dtype=float)
+    path_is_exchange = np.array([r[3] for r in rows], dtype=bool)
     packaging = np.array([p.category == PACKAGING for p in model.parts], dtype=bool)
     return CompiledProduct(
         product=model.product_number,
         dataset=np.array([solver.column(d) for d in datasets], dtype=np.int64),
-        amount=np.array([r[1] for r in rows], dtype=float),
-        stage=np.array([r[2] for r in rows], dtype=np.int64),
-        part=np.array([r[3] for r in rows], dtype=np.int64),
-        material=np.array([r[4] for r in rows], dtype=np.int64),
-        gsd=np.array([r[5] for r in rows], dtype=float),
-        proxy=np.array([r[6] for r in rows], dtype=bool),
-        keys=[r[7] for r in rows], parts=parts, materials=materials, datasets=datasets,
+        amount=stored_amounts(exchange, path, path_is_exchange),
+        stage=np.array([r[4] for r in rows], dtype=np.int64),
+        part=np.array([r[5] for r in rows], dtype=np.int64),
+        material=np.array([r[6] for r in rows], dtype=np.int64),
+        gsd=np.array([r[7] for r in rows], dtype=float),
+        proxy=np.array([r[8] for r in rows], dtype=bool),
+        keys=[r[9] for r in rows], parts=parts, materials=materials, datasets=datasets,
         mass_g=model.mass_g, packaging_mass_g=model.packaging_mass_g,
-        packaging_parts=packaging)
+        packaging_parts=packaging, exchange=exchange, path=path,
+        path_is_exchange=path_is_exchange)
+
+
+def stored_amounts(exchange: np.ndarray, path: np.ndarray, path_is_exchange: np.ndarray
+                   ) -> np.ndarray:
+    """Amounts per functional unit as Brightway computes them from its float32 exchanges: the
+    row's own exchange, times its path from the functional unit (a part's units, themselves
+    products of stored quantities, or one stored exchange such as a mix share)."""
+    stored = exchange.astype(np.float32).astype(float)
+    return stored * np.where(path_is_exchange, path.astype(np.float32).astype(float), path)
 
 
 def _stored_units(model: ProductModel) -> dict[str, float]:
@@ -170,12 +189,24 @@ def _stored_units(model: ProductModel) -> dict[str, float]:
     return units
 
 
+_INDIRECT_CACHE: dict[int, tuple[Any, dict[str, list[tuple[str, float]]]]] = {}
+
+
 def _foreground_activities(model: ProductModel) -> dict[str, list[tuple[str, float]]]:
-    """Each foreground activity's background inputs, read from the Brightway payload."""
+    """Each foreground leaf activity's background inputs, read from the Brightway payload.
+
+    The payload is built without the parts (a leaf activity such as the factory electricity mix
+    depends on the scenario only), and kept per scenario object: variants share it."""
+    from dataclasses import replace
+
     from .product_model import foreground_data
 
+    hit = _INDIRECT_CACHE.get(id(model.scenario))
+    if hit is not None and hit[0] is model.scenario:
+        return hit[1]
     out: dict[str, list[tuple[str, float]]] = {}
-    for (database, code), activity in foreground_data(model).items():
+    stripped = replace(model, parts=(), flows=[], stages={})
+    for (database, code), activity in foreground_data(stripped).items():
         if database != model.database:
             continue
         inputs = []
@@ -186,9 +217,19 @@ def _foreground_activities(model: ProductModel) -> dict[str, list[tuple[str, flo
             if source == model.database:
                 break  # an activity with foreground inputs is not a leaf mix
             key = target if source == BACKGROUND else f"{source}::{target}"
-            inputs.append((key, as_stored(exchange["amount"])))
+            inputs.append((key, float(exchange["amount"])))
         else:
             out[code] = inputs
+    if len(_INDIRECT_CACHE) > 256:
+        _INDIRECT_CACHE.clear()
+    _INDIRECT_CACHE[id(model.scenario)] = (model.scenario, out)
+    return out
+
+
+def amount_matrix(compiled: CompiledProduct, columns: int) -> np.ndarray:
+    """The design as a dense (stages × solver columns) matrix of amounts per functional unit."""
+    out = np.zeros((len(STAGES), columns))
+    np.add.at(out, (compiled.stage, compiled.dataset), compiled.amount)
     return out
 
 

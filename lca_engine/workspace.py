@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .mapping import RuleSet
     from .product_model import Design, ProductModel
     from .solver import Solver
-    from .variants import BatchFootprints, Comparison, Sweep, UnitScores
+    from .variants import BatchFootprints, Comparison, Sweep
 
 
 class NotInitialisedError(RuntimeError):
@@ -120,9 +120,9 @@ class Workspace:
     def solver(self, horizon: str = "GWP100") -> Solver:
         """The background solved once per GWP horizon (``lca_engine.solver``): the unit score of
         every background dataset, and its Monte Carlo draws. Rebuilt after ``init``."""
-        from .solver import Solver
-
         import bw2data as bd
+
+        from .solver import Solver
 
         self.activate_brightway()
         # a background written since (init --rebuild, data import-ecospold) is solved again
@@ -156,19 +156,15 @@ class Workspace:
 
         import numpy as np
 
+        from .compiled import compile_model, monte_carlo
         from .product_model import build_model
-        from .variants import (
-            Comparison,
-            compare_variants,
-            correlated_monte_carlo,
-            load_variant,
-            sanitise,
-        )
+        from .variants import Comparison, compare_variants, load_variant
 
         started = time.perf_counter()
         variants = [load_variant(Path(path)) for path in variant_files]
-        baseline, rules, model, unit, brightway_total = self._baseline(product_number, scenario)
-        base, results, designs = compare_variants(baseline, variants, rules, unit,
+        baseline, rules, model, solver, brightway_total = self._baseline(product_number,
+                                                                         scenario)
+        base, results, designs = compare_variants(baseline, variants, rules, solver,
                                                   brightway_total)
         method = self._method(baseline.scenario.gwp_horizon)
         comparison = Comparison(product=product_number, baseline_total=sum(base.values()),
@@ -176,41 +172,41 @@ class Workspace:
                                 method=" / ".join(method), seconds=0.0,
                                 baseline_lifetime_years=baseline.scenario.lifetime_years)
         if iterations:
-            models = {"baseline": model}
-            for result in results:
-                models[result.name] = build_model(designs[result.name], rules,
-                                                  variant=sanitise(result.name))
-            totals = correlated_monte_carlo(model, models, iterations, seed, method)
-            for result in results:
-                delta = totals[result.name] - totals["baseline"]
+            compiled = [compile_model(model, solver)]
+            compiled += [compile_model(build_model(designs[r.name], rules), solver)
+                         for r in results]
+            draws = monte_carlo(compiled, solver, iterations, seed)
+            for column, result in enumerate(results, start=1):
+                delta = draws.totals[:, column] - draws.totals[:, 0]
                 result.probability_lower = float(np.mean(delta < 0))
                 p5, p50, p95 = np.percentile(delta, [5, 50, 95])
                 result.delta_percentiles = {"p5": float(p5), "p50": float(p50),
                                             "p95": float(p95)}
             comparison.iterations, comparison.seed = iterations, seed
+            comparison.notes.append(f"Monte Carlo path: {draws.path}; gases of one factor "
+                                    f"drawn {draws.gases}")
         comparison.seconds = round(time.perf_counter() - started, 3)
         return comparison
 
     def sweep(self, product_number: str, variant_file: Path, param: str, *,
               scenario: Path | None = None) -> Sweep:
-        """One variant parameter swept over a range, each point a dot product."""
+        """One variant parameter swept over a range in one vectorised pass: the variant is
+        compiled at the ends of the range and checked to be affine in the parameter at two
+        interior points (then every point is a multiply-add), else compiled point by point."""
         import time
 
-        from .variants import Sweep, evaluate, load_variant, sweep_values
+        from .design_space import sweep_compiled
+        from .variants import Sweep, sweep_values
 
         name, values = sweep_values(param)
-        baseline, rules, _, unit, _ = self._baseline(product_number, scenario)
+        baseline, rules, _, solver, _ = self._baseline(product_number, scenario)
         started = time.perf_counter()
-        points = []
-        for value in values:
-            variant = load_variant(Path(variant_file), {name: value})
-            _, scores = evaluate(variant.apply(baseline), rules, unit)
-            points.append((value, sum(scores.values()), scores))
+        points, base_total, path = sweep_compiled(baseline, rules, solver, Path(variant_file),
+                                                  name, values)
         elapsed = time.perf_counter() - started
-        _, base = evaluate(baseline, rules, unit)
         return Sweep(product=product_number, variant=str(variant_file), param=name,
-                     points=points, baseline_total=sum(base.values()),
-                     seconds=round(elapsed, 4))
+                     points=points, baseline_total=base_total, seconds=round(elapsed, 4),
+                     path=path)
 
     def footprint_all(self, *, scenario: Path | None = None,
                       progress: Callable[[str, int], None] | None = None) -> BatchFootprints:
@@ -244,23 +240,18 @@ class Workspace:
                                setup_seconds=round(setup, 3))
 
     def _baseline(self, product_number: str, scenario: Path | None
-                  ) -> tuple[Design, RuleSet, ProductModel, UnitScores, float]:
-        """The stored design, written to Brightway and solved in the adjoint direction: the
-        unit score of every background dataset, which variants and sweeps take dot products
-        with, and Brightway's own total of the baseline to check them against."""
-        from .footprint import adjoint_scores, write_foreground
+                  ) -> tuple[Design, RuleSet, ProductModel, Solver, float]:
+        """The stored design, written to Brightway and solved by it (its own total, which the
+        compiled variants are checked against), and the solver of its GWP horizon."""
         from .mapping import load_rules
         from .product_model import build_model
-        from .variants import unit_scores
 
         rules = load_rules(self.home.path)
         baseline = self.design(product_number, scenario=scenario)
         model = build_model(baseline, rules)
-        self.activate_brightway()
-        write_foreground(model)
-        per_role, ids = adjoint_scores(model)
-        return (baseline, rules, model, unit_scores(per_role["total"]),
-                per_role["total"][ids["product"]])
+        solver = self.solver(baseline.scenario.gwp_horizon)
+        per_role, ids = solver.solve_product(model)
+        return baseline, rules, model, solver, per_role["total"][ids["product"]]
 
     @staticmethod
     def _method(horizon: str) -> tuple[str, ...]:
