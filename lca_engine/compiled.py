@@ -56,6 +56,8 @@ class CompiledProduct:
     exchange: np.ndarray = field(default_factory=lambda: np.empty(0))  # amount as written
     path: np.ndarray = field(default_factory=lambda: np.empty(0))  # units from the FU
     path_is_exchange: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    holders: list[tuple[str, str]] = field(default_factory=list)  # (activity, input) per row
 
     def __len__(self) -> int:
         return len(self.amount)
@@ -114,6 +116,9 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
     #  stage, part, material, gsd, proxy, key)
     rows: list[tuple[str, float, float, bool, int, int, int, float, bool,
                      tuple[str, str, str]]] = []
+    # the exchange each row is, as (activity holding it, input): bw2data sums the exchanges one
+    # activity has from the same input before storing the sum as float32
+    holders: list[tuple[str, str]] = []
     for flow in model.flows:
         label = flow.material
         if label not in material_index:
@@ -124,6 +129,7 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                      material_index[label],
                      float(flow.input.gsd or 1.0) if flow.input.amount > 0 else 1.0,
                      flow.proxy, (flow.part_number, flow.material, flow.input.dataset)))
+        holders.append((f"part:{flow.part_number}", flow.input.dataset))
     indirect: dict[str, list[tuple[str, float]]] | None = None
     for stage, inputs in model.stages.items():
         for item in inputs:
@@ -138,19 +144,24 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                 for dataset, share in targets:
                     rows.append((dataset, item.amount, share, True, STAGE_INDEX[stage], -1, -1,
                                  1.0, False, (item.dataset, stage, dataset)))
+                    holders.append((f"stage:{stage}", f"{item.dataset}>{dataset}"))
             else:
                 rows.append((item.dataset, item.amount, 1.0, False, STAGE_INDEX[stage], -1, -1,
                              float(item.gsd or 1.0) if item.amount > 0 else 1.0, False,
                              ("", stage, item.dataset)))
+                holders.append((f"stage:{stage}", item.dataset))
     datasets = [r[0] for r in rows]
     exchange = np.array([r[1] for r in rows], dtype=float)
     path = np.array([r[2] for r in rows], dtype=float)
     path_is_exchange = np.array([r[3] for r in rows], dtype=bool)
+    group_index: dict[tuple[str, str], int] = {}
+    group = np.array([group_index.setdefault(h, len(group_index)) for h in holders],
+                     dtype=np.int64)
     packaging = np.array([p.category == PACKAGING for p in model.parts], dtype=bool)
     return CompiledProduct(
         product=model.product_number,
         dataset=np.array([solver.column(d) for d in datasets], dtype=np.int64),
-        amount=stored_amounts(exchange, path, path_is_exchange),
+        amount=stored_amounts(exchange, path, path_is_exchange, group),
         stage=np.array([r[4] for r in rows], dtype=np.int64),
         part=np.array([r[5] for r in rows], dtype=np.int64),
         material=np.array([r[6] for r in rows], dtype=np.int64),
@@ -159,16 +170,30 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
         keys=[r[9] for r in rows], parts=parts, materials=materials, datasets=datasets,
         mass_g=model.mass_g, packaging_mass_g=model.packaging_mass_g,
         packaging_parts=packaging, exchange=exchange, path=path,
-        path_is_exchange=path_is_exchange)
+        path_is_exchange=path_is_exchange, group=group, holders=holders)
 
 
-def stored_amounts(exchange: np.ndarray, path: np.ndarray, path_is_exchange: np.ndarray
-                   ) -> np.ndarray:
-    """Amounts per functional unit as Brightway computes them from its float32 exchanges: the
-    row's own exchange, times its path from the functional unit (a part's units, themselves
-    products of stored quantities, or one stored exchange such as a mix share)."""
-    stored = exchange.astype(np.float32).astype(float)
-    return stored * np.where(path_is_exchange, path.astype(np.float32).astype(float), path)
+def stored_amounts(exchange: np.ndarray, path: np.ndarray, path_is_exchange: np.ndarray,
+                   group: np.ndarray) -> np.ndarray:
+    """Amounts per functional unit as Brightway computes them from its float32 exchanges.
+
+    The rows of one ``group`` are exchanges one activity has from the same input: bw2data sums
+    them and stores the sum as float32, so each row is its share of that stored sum. The row is
+    then multiplied by its path from the functional unit (a part's units, themselves products of
+    stored quantities, or one stored exchange such as a mix share). ``exchange`` and ``path``
+    may carry leading axes (many designs at once); ``group`` labels the last axis."""
+    groups = int(group.max()) + 1 if len(group) else 0
+    shape = exchange.shape
+    flat = exchange.reshape(-1, shape[-1]) if exchange.ndim > 1 else exchange[None, :]
+    # matrix_utils sums an activity's duplicate exchanges in float32 arithmetic, in the order
+    # they are stored; np.add.at accumulates in index order, in the array's own dtype
+    sums32 = np.zeros((len(flat), groups), dtype=np.float32)
+    np.add.at(sums32, (slice(None), group), flat.astype(np.float32))
+    sums = np.zeros((len(flat), groups))
+    np.add.at(sums, (slice(None), group), flat)
+    ratio = np.divide(sums32.astype(float), sums, out=np.zeros_like(sums), where=sums != 0)
+    own = (flat * ratio[:, group]).reshape(shape)
+    return own * np.where(path_is_exchange, path.astype(np.float32).astype(float), path)
 
 
 def _stored_units(model: ProductModel) -> dict[str, float]:

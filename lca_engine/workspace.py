@@ -22,11 +22,12 @@ if TYPE_CHECKING:
     from datetime import date
 
     from .compliance import ComplianceResult
+    from .design_space import Exploration
     from .footprint import FootprintResult
     from .mapping import RuleSet
     from .product_model import Design, ProductModel
     from .solver import Solver
-    from .variants import BatchFootprints, Comparison, Sweep
+    from .variants import BatchFootprints, Comparison, Sweep, Variant, VariantResult
 
 
 class NotInitialisedError(RuntimeError):
@@ -53,6 +54,7 @@ class Workspace:
         self.database = MaterialDatabase(home.db_url)
         self._declarations: dict[str, dict[str, Any]] = {}
         self._solvers: dict[str, Solver] = {}
+        self._baselines: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     @classmethod
     def open(cls, home: str | Path | None = None, db_url: str | None = None) -> Workspace:
@@ -62,6 +64,7 @@ class Workspace:
         """Create or migrate the database and build the offline Brightway project (idempotent)."""
         started = time.perf_counter()
         self._solvers.clear()
+        self._baselines.clear()
         revision = self.database.initialise()
         bw_report: dict[str, Any] | None = None
         if brightway:
@@ -252,6 +255,72 @@ class Workspace:
         solver = self.solver(baseline.scenario.gwp_horizon)
         per_role, ids = solver.solve_product(model)
         return baseline, rules, model, solver, per_role["total"][ids["product"]]
+
+    def explore(self, product_number: str, space_file: Path, *, scenario: Path | None = None,
+                objective: str = "kg_co2e", constraints: list[str] | None = None,
+                top: int = 20, iterations: int = 0, seed: int = 42) -> Exploration:
+        """Every design of a design space (or a sample when it is larger than the file's
+        ``limit``): the best by ``objective`` under ``constraints`` and the Pareto fronts, with
+        P(design < baseline) from shared Monte Carlo draws when ``iterations``."""
+        from .design_space import SpaceError, compile_space, explore, load_space, parse_constraint
+
+        space = load_space(Path(space_file))
+        if space.spec.product and space.spec.product != product_number:
+            raise SpaceError(f"{space_file}: product: the space is for {space.spec.product}, "
+                             f"not {product_number}")
+        parsed = [parse_constraint(text) for text in constraints or []]
+        baseline, rules, _, solver, _ = self._baseline(product_number, scenario)
+        compiled = compile_space(space, baseline, rules, solver)
+        return explore(compiled, solver, rules, objective=objective, constraints=parsed,
+                       top=top, iterations=iterations, seed=seed,
+                       method=" / ".join(self._method(baseline.scenario.gwp_horizon)))
+
+    def evaluate_variant(self, product_number: str, variant: Variant | dict[str, Any], *,
+                         scenario: Path | None = None, iterations: int = 0, seed: int = 42
+                         ) -> VariantResult:
+        """One variant (a parsed ``Variant`` or the mapping a variant file holds) scored on the
+        compiled path, fast: the baseline and its solver are kept between calls, the variant is
+        applied, compiled and dotted with the unit scores; with ``iterations``, P(variant <
+        baseline) from draws shared with the baseline (the same ``seed`` gives the same draws,
+        so successive variants are compared on one sample). After importing new data into the
+        same workspace, call ``forget_baselines``."""
+        import numpy as np
+
+        from .compiled import compile_model, monte_carlo
+        from .product_model import STAGES, build_model
+        from .variants import Variant, VariantResult, parse_variant
+
+        if not isinstance(variant, Variant):
+            variant = parse_variant(variant, "<variant>")
+        key = (product_number, str(scenario))
+        cached = self._baselines.get(key)
+        if cached is None:
+            baseline, rules, model, solver, _ = self._baseline(product_number, scenario)
+            cached = (baseline, rules, solver, compile_model(model, solver))
+            self._baselines[key] = cached
+        baseline, rules, solver, base = cached
+        design = variant.apply(baseline)
+        compiled = compile_model(build_model(design, rules), solver)
+        unit = solver.unit["total"]
+        base_stages, stages = base.by_stage(unit), compiled.by_stage(unit)
+        base_total, total = sum(base_stages.values()), sum(stages.values())
+        result = VariantResult(
+            name=variant.name, source=variant.source, total_kg_co2e=total, by_stage=stages,
+            delta_kg_co2e=total - base_total,
+            delta_pct=(total - base_total) / base_total if base_total else 0.0,
+            by_stage_delta={s: stages[s] - base_stages[s] for s in STAGES}, changes=[],
+            mass_g=compiled.mass_g, lifetime_years=design.scenario.lifetime_years)
+        if iterations:
+            draws = monte_carlo([base, compiled], solver, iterations, seed)
+            delta = draws.totals[:, 1] - draws.totals[:, 0]
+            result.probability_lower = float(np.mean(delta < 0))
+            p5, p50, p95 = np.percentile(delta, [5, 50, 95])
+            result.delta_percentiles = {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+        return result
+
+    def forget_baselines(self) -> None:
+        """Drop the baselines ``evaluate_variant`` keeps (after an import changed a product)."""
+        self._baselines.clear()
 
     @staticmethod
     def _method(horizon: str) -> tuple[str, ...]:
