@@ -220,6 +220,7 @@ class _Rows:
     stage: list[int] = field(default_factory=list)
     path_is_exchange: list[bool] = field(default_factory=list)
     group: list[int] = field(default_factory=list)  # rounding group (activity, input) per row
+    default_path: list[float] = field(default_factory=list)
     groups: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def align(self, compiled: CompiledProduct, *, grow: bool = True
@@ -240,11 +241,26 @@ class _Rows:
                 self.dataset.append(int(compiled.dataset[i]))
                 self.stage.append(int(compiled.stage[i]))
                 self.path_is_exchange.append(bool(compiled.path_is_exchange[i]))
+                self.default_path.append(0.0 if compiled.path_is_exchange[i]
+                                         else float(compiled.path[i]))
                 holder = compiled.holders[i]
                 self.group.append(self.groups.setdefault(holder, len(self.groups)))
             positions[i] = row
+        # a row this design lacks: no exchange, on the row's own path from the functional unit;
+        # a row reached through a foreground mix (e.g. the PV share at 0) keeps the mix's own
+        # input and gets a share of 0, which is what Brightway computes
         exchange = np.zeros(len(self.dataset))
-        path = np.zeros(len(self.dataset))
+        path = np.asarray(self.default_path, dtype=float).copy()
+        mix_input: dict[tuple[int, str], float] = {}
+        for i in np.flatnonzero(compiled.path_is_exchange):
+            mix_input[(int(compiled.stage[i]), compiled.keys[i][0])] = float(compiled.exchange[i])
+        if mix_input:
+            for row_key, row in self.index.items():
+                if self.path_is_exchange[row]:
+                    stage_index, key = row_key[0], row_key[1]
+                    if (stage_index, key[0]) in mix_input:
+                        exchange[row] = mix_input[(stage_index, key[0])]
+                        path[row] = 0.0
         exchange[positions] = compiled.exchange
         path[positions] = compiled.path
         return exchange, path
@@ -276,21 +292,21 @@ def sweep_compiled(baseline: Design, rules: RuleSet, solver: Solver, variant_fil
     base = compile_model(build_model(baseline, rules), solver)
     base_total = base.total(unit)
     rows = _Rows()
-    ends = [compiled_at(values[0]), compiled_at(values[-1])]
-    aligned = [rows.align(c) for c in ends]
     affine = len(values) > 2
-    if affine:
-        for t in (1 / 3, 2 / 3):
-            probe = rows.align(compiled_at(values[0] + t * (values[-1] - values[0])),
-                               grow=False)
-            if probe is None:
+    span = values[-1] - values[0]
+    at = [values[0], values[-1], *([values[0] + span / 3, values[0] + 2 * span / 3]
+                                   if affine else [])]
+    products = [compiled_at(value) for value in at]
+    for product in products:
+        rows.align(product)
+    aligned = [rows.align(product, grow=False) for product in products]
+    ends = aligned[:2]
+    for t, probe in zip((1 / 3, 2 / 3), aligned[2:], strict=False):
+        assert probe is not None
+        for k in range(2):
+            low, high = ends[0][k], ends[1][k]  # type: ignore[index]
+            if not _close(probe[k], low + t * (high - low)):
                 affine = False
-                break
-            for k in range(2):
-                low, high = _pad(aligned[0][k], len(rows.dataset)), \
-                    _pad(aligned[1][k], len(rows.dataset))  # type: ignore[index]
-                if not _close(probe[k], low + t * (high - low)):
-                    affine = False
     if not affine:
         points = []
         for value in values:
@@ -299,8 +315,7 @@ def sweep_compiled(baseline: Design, rules: RuleSet, solver: Solver, variant_fil
             points.append((value, sum(stages.values()), stages))
         return points, base_total, "compiled point by point (not affine in the parameter)"
     size = len(rows.dataset)
-    (e0, p0), (e1, p1) = [(_pad(a[0], size), _pad(a[1], size)) for a in aligned]  # type: ignore[index]
-    span = values[-1] - values[0]
+    (e0, p0), (e1, p1) = ends  # type: ignore[misc]
     t = (np.asarray(values) - values[0]) / span
     exchange = e0 + t[:, None] * (e1 - e0)
     path = p0 + t[:, None] * (p1 - p0)
@@ -387,40 +402,52 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
     unit = solver.unit["total"]
     horizon = baseline.scenario.gwp_horizon
     rows = _Rows()
-    cache: dict[tuple[tuple[int, int], ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    products: dict[tuple[tuple[int, int], ...], tuple[CompiledProduct, np.ndarray]] = {}
 
-    def compiled(picks: dict[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def compile_picks(picks: dict[int, int]) -> None:
+        """Compile a design once; its rows join the row space."""
         key = tuple(sorted(picks.items()))
-        if key not in cache:
+        if key not in products:
             design = _apply(space, baseline, picks)
             if design.scenario.gwp_horizon != horizon:
                 raise SpaceError(f"{space.source}: an option changes gwp_horizon; a space is "
                                  "explored under one horizon (set it in --scenario)")
-            aligned = rows.align(compile_model(build_model(design, rules), solver))
-            assert aligned is not None
-            cache[key] = (aligned[0], aligned[1],
-                          np.array([design.mass_g, design.scenario.lifetime_years]))
-        return cache[key]
+            product = compile_model(build_model(design, rules), solver)
+            rows.align(product)
+            products[key] = (product, np.array([design.mass_g,
+                                                design.scenario.lifetime_years]))
 
-    base_exchange, base_path, base_mass = compiled({})
-    base = compile_model(build_model(baseline, rules), solver)
-    singles: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    aligned: dict[tuple[tuple[int, int], ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def arrays(picks: dict[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The design's raw exchanges and paths on the row space as it now stands (call after
+        every design of a phase is compiled, so the space no longer grows)."""
+        key = tuple(sorted(picks.items()))
+        hit = aligned.get(key)
+        if hit is None or len(hit[0]) != len(rows.dataset):
+            product, quantities = products[key]
+            exchange, path = rows.align(product, grow=False)  # type: ignore[misc]
+            hit = aligned[key] = (exchange, path, quantities)
+        return hit
+
+    # phase 1: the baseline and every single option
+    compile_picks({})
+    base = products[()][0]
     for c, (_, options) in enumerate(space.choices):
         for o in range(len(options)):
-            singles[(c, o)] = compiled({c: o})
+            compile_picks({c: o})
 
     def delta(c: int, o: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        e, p, m = singles[(c, o)]
-        size = len(rows.dataset)
-        return (_pad(e, size) - _pad(base_exchange, size), _pad(p, size) - _pad(base_path, size),
-                m - base_mass)
+        e, p, m = arrays({c: o})
+        be, bp, bm = arrays({})
+        return e - be, p - bp, m - bm
 
     def changes(c: int) -> list[int]:
+        base_e, base_p, _ = arrays({})
         return [o for o in range(len(space.choices[c][1]))
-                if not (_close(singles[(c, o)][0], base_exchange)
-                        and _close(singles[(c, o)][1], base_path))]
+                if not (_close(arrays({c: o})[0], base_e) and _close(arrays({c: o})[1], base_p))]
 
-    # pairwise interactions, on up to three pairs of changed options per pair of choices
+    # phase 2: pairwise interactions, on up to three pairs of changed options per pair of choices
     rng = np.random.default_rng(space.spec.seed)
     parent = list(range(len(space.choices)))
 
@@ -429,8 +456,8 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
             i = parent[i]
         return i
 
-    interactions = []
     changed = {c: changes(c) for c in range(len(space.choices))}
+    probes: list[tuple[int, int, int, int]] = []
     for c1, c2 in itertools.combinations(range(len(space.choices)), 2):
         if not changed[c1] or not changed[c2]:
             continue
@@ -438,41 +465,49 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
         pairs |= {(int(rng.choice(changed[c1])), int(rng.choice(changed[c2])))
                   for _ in range(2)}
         for o1, o2 in sorted(pairs):
-            e, p, m = compiled({c1: o1, c2: o2})
-            d1, d2 = delta(c1, o1), delta(c2, o2)
-            size = len(rows.dataset)
-            if not (_close(e, _pad(base_exchange, size) + _pad(d1[0], size) + _pad(d2[0], size))
-                    and _close(p, _pad(base_path, size) + _pad(d1[1], size)
-                               + _pad(d2[1], size))
-                    and _close(m, base_mass + d1[2] + d2[2])):
-                interactions.append((space.choices[c1][0], space.choices[c2][0]))
-                parent[find(c1)] = find(c2)
-                break
+            compile_picks({c1: o1, c2: o2})
+            probes.append((c1, o1, c2, o2))
+    interactions: list[tuple[str, str]] = []
+    for c1, o1, c2, o2 in probes:
+        if find(c1) == find(c2) and (space.choices[c1][0], space.choices[c2][0]) in interactions:
+            continue
+        e, p, m = arrays({c1: o1, c2: o2})
+        be, bp, bm = arrays({})
+        d1, d2 = delta(c1, o1), delta(c2, o2)
+        if not (_close(e, be + d1[0] + d2[0]) and _close(p, bp + d1[1] + d2[1])
+                and _close(m, bm + d1[2] + d2[2])):
+            interactions.append((space.choices[c1][0], space.choices[c2][0]))
+            parent[find(c1)] = find(c2)
+    # phase 3: interacting choices tabulated jointly over all their option combinations
     groups: dict[int, list[int]] = {}
     for c in range(len(space.choices)):
         groups.setdefault(find(c), []).append(c)
-    clusters = []
+    memberships = []
     for members in groups.values():
         combos = list(itertools.product(*[range(len(space.choices[c][1])) for c in members]))
         if len(combos) > 20_000:
             raise SpaceError(f"{space.source}: choices {[space.choices[c][0] for c in members]}"
                              f" interact and have {len(combos):,} combinations together "
                              "(at most 20,000): split them")
-        table = [compiled(dict(zip(members, combo, strict=True))) for combo in combos]
-        size = len(rows.dataset)
-        exchange = np.array([_pad(e, size) for e, _, _ in table]) - _pad(base_exchange, size)
-        path = np.array([_pad(p, size) for _, p, _ in table]) - _pad(base_path, size)
-        mass = np.array([m for _, _, m in table]) - base_mass  # combos × (g, years)
+        for combo in combos:
+            compile_picks(dict(zip(members, combo, strict=True)))
+        memberships.append((members, combos))
+    be, bp, bm = arrays({})
+    clusters = []
+    for members, combos in memberships:
+        table = [arrays(dict(zip(members, combo, strict=True))) for combo in combos]
+        exchange = np.array([e for e, _, _ in table]) - be
+        path = np.array([p for _, p, _ in table]) - bp
+        mass = np.array([m for _, _, m in table]) - bm  # combos × (g, years)
         options = [space.choices[c][1] for c in members]
         cost = np.array([sum(options[k][o].cost for k, o in enumerate(combo))
                          for combo in combos])
         clusters.append(_Cluster(tuple(members), combos, exchange, path, mass, cost))
     size = len(rows.dataset)
-    for cluster in clusters:  # rows found after a cluster was tabulated
-        cluster.exchange = np.pad(cluster.exchange, ((0, 0), (0, size - cluster.exchange.shape[1])))
-        cluster.path = np.pad(cluster.path, ((0, 0), (0, size - cluster.path.shape[1])))
-    result = CompiledSpace(space, baseline, base, rows, _pad(base_exchange, size),
-                           _pad(base_path, size), clusters, unit, interactions, 0, 0.0, 0.0)
+    base_exchange, base_path = be, bp
+    assert len(base_exchange) == size
+    result = CompiledSpace(space, baseline, base, rows, base_exchange, base_path, clusters,
+                           unit, interactions, 0, 0.0, 0.0)
     # complete designs compiled in full must equal the sum of their clusters' updates
     worst = 0.0
     sizes = [len(options) for _, options in space.choices]

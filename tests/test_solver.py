@@ -166,3 +166,136 @@ def test_vectorised_monte_carlo_agrees_with_bw2calc_multilca(samples: Workspace)
         slope = (np.quantile(big, p + 0.02) - np.quantile(big, p - 0.02)) / 0.04
         error = np.sqrt(p * (1 - p) / 400) * slope
         assert abs(np.quantile(reference, p) - np.quantile(big, p)) < 4 * error, p
+
+
+# -- issue 15: compiled designs equal a fresh bw2calc.LCA ---------------------------------------
+
+NOTEBOOK_SPACE = SAMPLES / "notebook14" / "design_space.yaml"
+
+
+@pytest.fixture(scope="module")
+def notebook_space(samples: Workspace):  # type: ignore[no-untyped-def]
+    from lca_engine.design_space import compile_space, load_space
+    from lca_engine.mapping import load_rules
+
+    space = load_space(NOTEBOOK_SPACE)
+    baseline = samples.design("NB14-G5")
+    rules = load_rules(samples.home.path)
+    solver = samples.solver("GWP100")
+    return compile_space(space, baseline, rules, solver), rules, solver
+
+
+def test_random_designs_of_the_space_equal_a_fresh_bw2calc_lca(notebook_space) -> None:  # type: ignore[no-untyped-def]
+    """Eight random designs of the 1.7M-design sample space: the compiled space's total (sums of
+    tabulated updates), the design compiled on its own, and Brightway's own LCA of the design
+    written as a foreground database agree to 1e-9 relative."""
+    import numpy as np
+
+    from lca_engine.compiled import compile_model
+    from lca_engine.product_model import build_model
+
+    compiled, rules, solver = notebook_space
+    assert compiled.space.size >= 1_000_000
+    rng = np.random.default_rng(2026)
+    sizes = [len(options) for _, options in compiled.space.choices]
+    picks = np.array([[rng.integers(n) for n in sizes] for _ in range(8)])
+    totals, stages, masses, _ = compiled.evaluate(picks)
+    for row, pick in enumerate(picks):
+        design = compiled.design(tuple(int(p) for p in pick))
+        model = build_model(design, rules, variant=f"t{row}")
+        brightway = solver.lca_score(model)
+        alone = compile_model(model, solver).total(solver.unit["total"])
+        assert _relative(totals[row], brightway) < 1e-9, compiled.labels(tuple(pick))
+        assert _relative(alone, brightway) < 1e-9
+        assert masses[row][0] == pytest.approx(design.mass_g, rel=1e-12)
+        assert stages[row].sum() == pytest.approx(totals[row], rel=1e-12)
+    # and the designs differ from one another: the check is not on one value
+    assert np.ptp(totals) > 1.0
+
+
+def test_whole_grid_equals_design_by_design_evaluation(notebook_space) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from lca_engine.design_space import _picks
+
+    compiled, _, _ = notebook_space
+    totals, _, masses, costs = compiled.evaluate_all(stages=False)
+    assert len(totals) == compiled.space.size
+    index = np.random.default_rng(5).integers(len(totals), size=2000)
+    t, _, m, c = compiled.evaluate(_picks(compiled.space, 0, len(totals))[index])
+    assert np.allclose(totals[index], t, rtol=1e-14, atol=0)
+    assert np.array_equal(masses[index], m) and np.array_equal(costs[index], c)
+
+
+def test_explore_cli_prints_the_front_and_probabilities(samples: Workspace) -> None:
+    code, out, err = run_cli(samples.home.path, "explore", "NB14-G5", "--space",
+                             str(NOTEBOOK_SPACE), "--constraint", "mass_g<=1950", "--top", "5",
+                             "--iterations", "300", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["exhaustive"] and result["evaluated"] == result["combinations"] >= 1_000_000
+    assert result["pareto_carbon_mass"] and len(result["top"]) == 5
+    totals = [row["kg_co2e"] for row in result["top"]]
+    assert totals == sorted(totals) and all(row["mass_g"] <= 1950 for row in result["top"])
+    front = result["pareto_carbon_mass"]
+    for a in front:  # no design of the front is beaten on both carbon and mass by another
+        assert not any(b["kg_co2e"] < a["kg_co2e"] and b["mass_g"] < a["mass_g"] for b in front)
+    assert all(0.0 <= row["probability_lower"] <= 1.0 for row in result["top"])
+    assert result["top"][0]["kg_co2e"] < result["baseline"]["kg_co2e"]
+    # the use stage is years × grid: lifetime and market change the same row multiplicatively
+    assert ["lifetime", "market"] in result["interacting_choices"]
+
+
+def _space(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "space.yaml"
+    path.write_text("name: bad\nchoices:\n" + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("  cover:\n    options:\n      x: {changes: [{recycled: {select: {part: NB14-NOPE}, "
+     "kind: PCC, share: 0.5}}]}\n", "choices.cover.options.x: changes[0]: selector "
+                                    "(part=NB14-NOPE) selects nothing"),
+    ("  cover:\n    options:\n      x: {changes: [{recycled: {select: {part: NB14-ACOV-01, "
+     "material: unobtainium}, kind: PCC, share: 0.5}}]}\n", "selects nothing"),
+    ("  cover:\n    options:\n      x: {changes: [{recycled: {select: {part: NB14-ACOV-01}, "
+     "kind: PCC, share: 1.2}}]}\n", "choices.cover.options.x: changes[0]: share 1.2 is outside"),
+    ("  cover:\n    optoins: {x: {}}\n", "unknown key 'choices.cover.optoins'; did you mean "
+                                         "'options'?"),
+    ("  cover:\n    options:\n      x: {chnages: []}\n", "did you mean 'changes'?"),
+])
+def test_bad_space_files_exit_1_naming_file_and_key(samples: Workspace, tmp_path: Path,
+                                                    body: str, message: str) -> None:
+    path = _space(tmp_path, body)
+    code, out, err = run_cli(samples.home.path, "explore", "NB14-G5", "--space", str(path))
+    assert code == 1, (out, err)
+    assert str(path) in err and message in err.replace("\n", " "), err
+
+
+def test_compare_sweep_explore_and_evaluate_variant_agree(samples: Workspace,
+                                                          tmp_path: Path) -> None:
+    """One design, four paths: ``compare``, ``sweep`` at that value, ``evaluate_variant`` and a
+    fresh bw2calc.LCA of it."""
+    from lca_engine.mapping import load_rules
+    from lca_engine.product_model import build_model
+    from lca_engine.variants import load_variant
+
+    variant = SAMPLES / "variants" / "a-cover-sweep.yaml"
+    comparison = samples.compare("NB14-G5", [variant])
+    sweep = samples.sweep("NB14-G5", variant, "share=0:1:0.25")
+    assert sweep.path.startswith("vectorised")
+    at = {value: total for value, total, _ in sweep.points}
+    quick = samples.evaluate_variant("NB14-G5", load_variant(variant))
+    design = load_variant(variant).apply(samples.design("NB14-G5"))
+    model = build_model(design, load_rules(samples.home.path), variant="agree")
+    brightway = samples.solver("GWP100").lca_score(model)
+    for value in (comparison.variants[0].total_kg_co2e, at[0.75], quick.total_kg_co2e):
+        assert _relative(value, brightway) < 1e-9
+    for value, total, _ in sweep.points:
+        other = load_variant(variant, {"share": value}).apply(samples.design("NB14-G5"))
+        reference = samples.solver("GWP100").lca_score(
+            build_model(other, load_rules(samples.home.path), variant=f"s{value}"))
+        assert _relative(total, reference) < 1e-9, value
+    with_mc = samples.evaluate_variant("NB14-G5", {"changes": [
+        {"scenario": {"lifetime_years": 5}}]}, iterations=200, seed=1)
+    assert with_mc.delta_kg_co2e > 0 and with_mc.probability_lower == 0.0
