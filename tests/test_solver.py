@@ -299,3 +299,26 @@ def test_compare_sweep_explore_and_evaluate_variant_agree(samples: Workspace,
     with_mc = samples.evaluate_variant("NB14-G5", {"changes": [
         {"scenario": {"lifetime_years": 5}}]}, iterations=200, seed=1)
     assert with_mc.delta_kg_co2e > 0 and with_mc.probability_lower == 0.0
+
+
+def test_reports_disclose_the_monte_carlo_centre(samples: Workspace) -> None:
+    """Issue 12.7: the CFP study and the datasheet state that cited factors are lognormal medians
+    and show the deterministic value beside P50 and the mean."""
+    from reports import build_report, render_report
+    from reports.model import ReportRequest
+
+    cfp = build_report(samples, ReportRequest("NB14-G5", "cfp", iterations=200))
+    text = " ".join(render_report(cfp, "html").decode().split())
+    u = cfp.data["footprint"]["uncertainty"]
+    deterministic = cfp.data["footprint"]["total_kg_co2e"]
+    assert u["deterministic_kg_co2e"] == deterministic
+    assert u["mean"] > deterministic  # the skew of lognormal factors
+    assert "for a lognormal factor is its median" in text and "drawn together" in text
+    assert "Mean ÷ deterministic" in text and f"{u['mean'] / deterministic:.3f}" in text
+    assert "Deterministic (factor medians) · P50 · mean" in text
+
+    sheet = build_report(samples, ReportRequest("NB14-G5", "datasheet", iterations=200))
+    text = " ".join(render_report(sheet, "html").decode().split())
+    assert "medians of lognormal distributions" in text and "P50" in text
+    headline = sheet.data["headline"]
+    assert headline["deterministic_kg_co2e"] < headline["mean_kg_co2e"]
