@@ -21,9 +21,12 @@ BENCHES = {
     "footprint": ["bench.footprint"],
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
+    "design_space": ["bench.design_space"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
-         "variants": ["--variants", "400", "--naive", "5"]}
+         "variants": ["--variants", "400", "--naive", "5"],
+         "design_space": ["--grid", "41", "--iterations", "5000", "--bw-iterations", "50",
+                          "--products", "40"]}
 
 
 def main() -> None:

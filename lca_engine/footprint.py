@@ -1,17 +1,18 @@
 """Cradle-to-grave footprints computed by Brightway, attributed by stage, part, material and gas.
 
-``compute_footprint`` writes the product's foreground database (``product_model``) and asks
-bw2calc for the adjoint solution (``FastScoresOnlyMultiLCA(direction="adjoint")``): one transposed
-solve per method gives the score of one unit of *every* activity. The total is the product
-activity's score; each stage is its stage activity's score; a part's own contribution is the sum
-over its material inputs of amount × units per product × the score of one unit of that dataset;
-the same dot products grouped by dataset give the by-material view. Fossil, biogenic and land-use
-sub-totals are the same product under the three IPCC 2021 sub-methods. Every attribution is
-checked to add back to Brightway's total.
+``compute_footprint`` asks the solver (``lca_engine.solver``, the only module that imports
+bw2calc) to write the product's foreground database and solve it with bw2calc's adjoint
+(``FastScoresOnlyMultiLCA(direction="adjoint")``): one transposed solve per method gives the score
+of one unit of *every* activity. The total is the product activity's score; each stage is its
+stage activity's score; fossil, biogenic and land-use sub-totals are the same under the three
+IPCC 2021 sub-methods. Parts and materials come from the compiled product
+(``lca_engine.compiled``): its rows times the background's unit scores, grouped; the compiled total
+is checked against Brightway's to 1e-9 and every attribution against the stage it belongs to.
 
-Monte Carlo (``iterations``) resamples every uncertain exchange — background factors and proxy
-mappings — with bw2calc's ``MultiLCA(use_distributions=True)`` and a fixed seed, so the same seed
-gives the same percentiles.
+Monte Carlo (``iterations``) scores the compiled product on shared draws
+(``lca_engine.compiled.monte_carlo``): on the flat shipped background every draw is an array
+operation; the gases of one background factor are drawn together. Cited factors are lognormal
+medians, so the deterministic total sits near P50 and below the mean; the result states both.
 """
 
 from __future__ import annotations

@@ -22,12 +22,17 @@ if TYPE_CHECKING:
     from datetime import date
 
     from .compliance import ComplianceResult
+    from .db import ProductView
     from .design_space import Exploration
     from .footprint import FootprintResult
     from .mapping import RuleSet
     from .product_model import Design, ProductModel
     from .solver import Solver
     from .variants import BatchFootprints, Comparison, Sweep, Variant, VariantResult
+
+
+#: Products read per database round trip by ``footprint_all``.
+BATCH = 50
 
 
 class NotInitialisedError(RuntimeError):
@@ -85,8 +90,6 @@ class Workspace:
     def design(self, product_number: str, *, scenario: Path | None = None) -> Design:
         """The stored product as a ``Design``: BoM, declared materials and merged scenario."""
         from .db import ProductView
-        from .product_model import design_from_view
-        from .scenario import PRODUCT_SCENARIO_FILENAME, load_scenario
 
         try:
             view = self.database.show(product_number)
@@ -95,6 +98,13 @@ class Workspace:
         if not isinstance(view, ProductView):
             raise LookupError(f"{product_number!r} is a part, not a product (a BoM imports "
                               "products)")
+        return self._design_from_view(view, scenario)
+
+    def _design_from_view(self, view: ProductView, scenario: Path | None) -> Design:
+        from .product_model import design_from_view
+        from .scenario import PRODUCT_SCENARIO_FILENAME, load_scenario
+
+        product_number = view.product_number
         product_scenario = Path(view.bom_file).parent / PRODUCT_SCENARIO_FILENAME
         self._declarations[product_number] = {
             "bom": {"file": view.bom_file, "sha256": view.bom_sha256},
@@ -229,8 +239,12 @@ class Workspace:
         self.solver("GWP100")
         setup = time.perf_counter() - started
         rows = []
-        for product in products:
-            model = build_model(self.design(product, scenario=scenario), rules)
+        views: dict[str, Any] = {}
+        for index, product in enumerate(products):
+            if product not in views:  # the next batch, read in a few queries
+                views = self.database.products_by_number(products[index:index + BATCH],
+                                                         exemptions=False)
+            model = build_model(self._design_from_view(views.pop(product), scenario), rules)
             solver = self.solver(model.scenario.gwp_horizon)
             by_stage = compile_model(model, solver).by_stage(solver.unit["total"])
             rows.append({"product": product, "total_kg_co2e": sum(by_stage.values()),
