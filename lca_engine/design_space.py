@@ -119,6 +119,7 @@ class Option:
     variant: Variant
     cost: float
     where: str
+    value: float | None = None  # the parameter's value, for a range choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +195,7 @@ def load_space(path: Path) -> Space:
                 options.append(Option(name, f"{value:g}",
                                       _variant(choice.changes, where, f"{value:g}",
                                                {r.param: value}),
-                                      r.cost_per_unit * value, where))
+                                      r.cost_per_unit * value, where, value))
         choices.append((name, tuple(options)))
     if not choices:
         raise SpaceError(f"{path}: choices: a space needs at least one choice")
@@ -418,11 +419,18 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
                                                 design.scenario.lifetime_years]))
 
     aligned: dict[tuple[tuple[int, int], ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    # range options that are interpolated, not compiled: (choice, option) → (low, high, t)
+    interpolated: dict[tuple[int, int], tuple[int, int, float]] = {}
 
     def arrays(picks: dict[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The design's raw exchanges and paths on the row space as it now stands (call after
         every design of a phase is compiled, so the space no longer grows)."""
         key = tuple(sorted(picks.items()))
+        if len(key) == 1 and key[0] in interpolated and key not in products:
+            c = key[0][0]
+            low, high, t = interpolated[key[0]]
+            a, b = arrays({c: low}), arrays({c: high})
+            return a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2])
         hit = aligned.get(key)
         if hit is None or len(hit[0]) != len(rows.dataset):
             product, quantities = products[key]
@@ -433,9 +441,37 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
     # phase 1: the baseline and every single option
     compile_picks({})
     base = products[()][0]
+    affine_choices: list[tuple[int, list[int]]] = []
     for c, (_, options) in enumerate(space.choices):
+        values = [o.value for o in options]
+        if len(options) >= 5 and all(v is not None for v in values):
+            # a range choice: compiled at both ends and two interior probes; if the raw
+            # exchanges are affine in the parameter there, the other values are interpolated
+            probes = sorted({0, len(options) - 1, len(options) // 3, 2 * len(options) // 3})
+            for o in probes:
+                compile_picks({c: o})
+            affine_choices.append((c, probes))
+        else:
+            for o in range(len(options)):
+                compile_picks({c: o})
+    for c, probes in affine_choices:
+        options = space.choices[c][1]
+        low, high = probes[0], probes[-1]
+        span = options[high].value - options[low].value  # type: ignore[operator]
+        a, b = arrays({c: low}), arrays({c: high})
+        affine = True
+        for o in probes[1:-1]:
+            t = (options[o].value - options[low].value) / span  # type: ignore[operator]
+            got = arrays({c: o})
+            affine &= all(_close(got[k], a[k] + t * (b[k] - a[k])) for k in range(3))
         for o in range(len(options)):
-            compile_picks({c: o})
+            if o in probes:
+                continue
+            if affine:
+                t = (options[o].value - options[low].value) / span  # type: ignore[operator]
+                interpolated[(c, o)] = (low, high, t)
+            else:
+                compile_picks({c: o})
 
     def delta(c: int, o: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         e, p, m = arrays({c: o})
@@ -489,8 +525,9 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
             raise SpaceError(f"{space.source}: choices {[space.choices[c][0] for c in members]}"
                              f" interact and have {len(combos):,} combinations together "
                              "(at most 20,000): split them")
-        for combo in combos:
-            compile_picks(dict(zip(members, combo, strict=True)))
+        if len(members) > 1:  # a single choice's options are known from phase 1
+            for combo in combos:
+                compile_picks(dict(zip(members, combo, strict=True)))
         memberships.append((members, combos))
     be, bp, bm = arrays({})
     clusters = []
