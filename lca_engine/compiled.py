@@ -300,14 +300,22 @@ def monte_carlo(designs: list[CompiledProduct], solver: Solver, iterations: int,
     totals = np.empty((iterations, len(designs)))
     stages = np.empty((iterations, len(designs), len(STAGES)))
     for j, design in enumerate(designs):
-        unit = draws.unit[:, local[design.dataset]]  # iterations × rows
-        per_row = unit * design.amount
-        uncertain = np.flatnonzero(design.gsd > 1.0)
+        # rows without an uncertainty of their own: one (stages × datasets) matrix, so the
+        # draws cost one matrix product; rows with one (proxy mappings) are drawn row by row
+        certain = design.gsd <= 1.0
+        amounts = np.zeros((len(STAGES), len(columns)))
+        np.add.at(amounts, (design.stage[certain], local[design.dataset[certain]]),
+                  design.amount[certain])
+        stage_totals = draws.unit @ amounts.T
+        uncertain = np.flatnonzero(~certain)
         if len(uncertain):
             which = np.array([key_index[design.keys[r]] for r in uncertain])
-            per_row[:, uncertain] *= np.exp(normal[:, which] * np.log(design.gsd[uncertain]))
-        stage_matrix = design.matrix("stage")
-        stages[:, j, :] = np.asarray((stage_matrix @ per_row.T).T)
-        totals[:, j] = per_row.sum(axis=1)
+            per_row = (draws.unit[:, local[design.dataset[uncertain]]] * design.amount[uncertain]
+                       * np.exp(normal[:, which] * np.log(design.gsd[uncertain])))
+            onehot = np.zeros((len(uncertain), len(STAGES)))
+            onehot[np.arange(len(uncertain)), design.stage[uncertain]] = 1.0
+            stage_totals += per_row @ onehot
+        stages[:, j, :] = stage_totals
+        totals[:, j] = stage_totals.sum(axis=1)
     return SharedDraws(totals, stages, draws.path, draws.gases, seed,
                        round(time.perf_counter() - started, 4))

@@ -12,7 +12,8 @@ is checked against Brightway's to 1e-9 and every attribution against the stage i
 Monte Carlo (``iterations``) scores the compiled product on shared draws
 (``lca_engine.compiled.monte_carlo``): on the flat shipped background every draw is an array
 operation; the gases of one background factor are drawn together. Cited factors are lognormal
-medians, so the deterministic total sits near P50 and below the mean; the result states both.
+medians, so the deterministic total lies below the Monte Carlo P50 and mean; the result states
+all three.
 """
 
 from __future__ import annotations
@@ -144,10 +145,11 @@ _quiet_empty_methods = quiet_empty_methods
 
 #: How the Monte Carlo centre relates to the deterministic total (issue 12 item 7).
 CENTRE_CONVENTION = (
-    "Cited factors are lognormal medians: the deterministic total uses the medians, so it sits "
-    "near P50, while the Monte Carlo mean is higher (a lognormal's mean is its median × "
-    "exp(σ²/2)). The gases of one background factor are drawn together (one cited total, one "
-    "uncertainty).")
+    "Cited factors are lognormal medians: the deterministic total is the sum of those medians. "
+    "A lognormal's mean is its median × exp(σ²/2), and a sum of skewed draws has its median "
+    "above the sum of the medians, so the Monte Carlo P50 and mean lie above the deterministic "
+    "total (see mean_over_deterministic). The gases of one background factor are drawn "
+    "together (one cited total, one uncertainty).")
 
 
 def _methods(horizon: str) -> dict[str, tuple[str, ...]]:
