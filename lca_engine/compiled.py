@@ -150,24 +150,29 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                              float(item.gsd or 1.0) if item.amount > 0 else 1.0, False,
                              ("", stage, item.dataset)))
                 holders.append((f"stage:{stage}", item.dataset))
-    datasets = [r[0] for r in rows]
-    exchange = np.array([r[1] for r in rows], dtype=float)
-    path = np.array([r[2] for r in rows], dtype=float)
-    path_is_exchange = np.array([r[3] for r in rows], dtype=bool)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 10
+    datasets = list(columns[0])
+    exchange = np.array(columns[1], dtype=float)
+    path = np.array(columns[2], dtype=float)
+    path_is_exchange = np.array(columns[3], dtype=bool)
     group_index: dict[tuple[str, str], int] = {}
     group = np.array([group_index.setdefault(h, len(group_index)) for h in holders],
                      dtype=np.int64)
     packaging = np.array([p.category == PACKAGING for p in model.parts], dtype=bool)
+    index = solver.index
+    try:
+        dataset = np.array([index[d] for d in datasets], dtype=np.int64)
+    except KeyError:
+        dataset = np.array([solver.column(d) for d in datasets], dtype=np.int64)
     return CompiledProduct(
-        product=model.product_number,
-        dataset=np.array([solver.column(d) for d in datasets], dtype=np.int64),
+        product=model.product_number, dataset=dataset,
         amount=stored_amounts(exchange, path, path_is_exchange, group),
-        stage=np.array([r[4] for r in rows], dtype=np.int64),
-        part=np.array([r[5] for r in rows], dtype=np.int64),
-        material=np.array([r[6] for r in rows], dtype=np.int64),
-        gsd=np.array([r[7] for r in rows], dtype=float),
-        proxy=np.array([r[8] for r in rows], dtype=bool),
-        keys=[r[9] for r in rows], parts=parts, materials=materials, datasets=datasets,
+        stage=np.array(columns[4], dtype=np.int64),
+        part=np.array(columns[5], dtype=np.int64),
+        material=np.array(columns[6], dtype=np.int64),
+        gsd=np.array(columns[7], dtype=float),
+        proxy=np.array(columns[8], dtype=bool),
+        keys=list(columns[9]), parts=parts, materials=materials, datasets=datasets,
         mass_g=model.mass_g, packaging_mass_g=model.packaging_mass_g,
         packaging_parts=packaging, exchange=exchange, path=path,
         path_is_exchange=path_is_exchange, group=group, holders=holders)
@@ -185,14 +190,20 @@ def stored_amounts(exchange: np.ndarray, path: np.ndarray, path_is_exchange: np.
     groups = int(group.max()) + 1 if len(group) else 0
     shape = exchange.shape
     flat = exchange.reshape(-1, shape[-1]) if exchange.ndim > 1 else exchange[None, :]
-    # matrix_utils sums an activity's duplicate exchanges in float32 arithmetic, in the order
-    # they are stored; np.add.at accumulates in index order, in the array's own dtype
-    sums32 = np.zeros((len(flat), groups), dtype=np.float32)
-    np.add.at(sums32, (slice(None), group), flat.astype(np.float32))
-    sums = np.zeros((len(flat), groups))
-    np.add.at(sums, (slice(None), group), flat)
-    ratio = np.divide(sums32.astype(float), sums, out=np.zeros_like(sums), where=sums != 0)
-    own = (flat * ratio[:, group]).reshape(shape)
+    own = flat.astype(np.float32).astype(float)  # a group of one exchange: stored as is
+    counts = np.bincount(group, minlength=groups)
+    shared = np.flatnonzero(counts[group] > 1)
+    if len(shared):
+        # matrix_utils sums an activity's duplicate exchanges in float32 arithmetic, in the
+        # order they are stored; np.add.at accumulates in index order, in the array's dtype
+        local = np.unique(group[shared], return_inverse=True)[1]
+        sums32 = np.zeros((len(flat), int(local.max()) + 1), dtype=np.float32)
+        np.add.at(sums32, (slice(None), local), flat[:, shared].astype(np.float32))
+        sums = np.zeros(sums32.shape)
+        np.add.at(sums, (slice(None), local), flat[:, shared])
+        ratio = np.divide(sums32.astype(float), sums, out=np.zeros_like(sums), where=sums != 0)
+        own[:, shared] = flat[:, shared] * ratio[:, local]
+    own = own.reshape(shape)
     return own * np.where(path_is_exchange, path.astype(np.float32).astype(float), path)
 
 
