@@ -316,10 +316,12 @@ def _print_footprint(result: FootprintResult) -> None:
               help="Monte Carlo iterations on the factor uncertainties (P5/P50/P95).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Monte Carlo seed.")
 @click.option("--strict", is_flag=True, help="Fail on data gaps instead of listing them.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --all: processes that share the products.")
 @json_option
 @pass_context
 def footprint(ctx: Context, product: str | None, all_products: bool, scenario: Path | None,
-              iterations: int, seed: int, strict: bool, as_json: bool) -> None:
+              iterations: int, seed: int, strict: bool, workers: int, as_json: bool) -> None:
     """Cradle-to-grave carbon footprint of a product, computed with Brightway."""
     if all_products == (product is not None):
         raise click.UsageError("give a PRODUCT or --all")
@@ -328,8 +330,8 @@ def footprint(ctx: Context, product: str | None, all_products: bool, scenario: P
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("footprints", total=None)
             batch = ctx.workspace.footprint_all(
-                scenario=scenario, progress=lambda _p, total: bar.update(task, total=total,
-                                                                          advance=1))
+                scenario=scenario, workers=workers,
+                progress=lambda _p, total: bar.update(task, total=total, advance=1))
         if as_json:
             emit(batch.as_json())
             return

@@ -222,10 +222,13 @@ class Workspace:
                      path=path)
 
     def footprint_all(self, *, scenario: Path | None = None,
-                      progress: Callable[[str, int], None] | None = None) -> BatchFootprints:
+                      progress: Callable[[str, int], None] | None = None,
+                      workers: int = 1, products: list[str] | None = None) -> BatchFootprints:
         """Every product's footprint by stage on the compiled path: the background solved once
-        per GWP horizon (each product's own scenario decides it), then per product one model
-        build, one compile and one sparse product with the unit scores."""
+        per GWP horizon (each product's own scenario decides it), then per batch of products
+        one read of the database, and per product one model build, one compile and one sparse
+        product with the unit scores. ``workers`` > 1 splits the products over that many
+        processes, each with its own solver; the rows come back in the same order."""
         import time
 
         from .compiled import compile_model
@@ -234,7 +237,10 @@ class Workspace:
         from .variants import BatchFootprints
 
         started = time.perf_counter()
-        products = [p.product_number for p in self.database.products()]
+        if products is None:
+            products = [p.product_number for p in self.database.products()]
+        if workers > 1 and len(products) > 1:
+            return self._footprint_all_parallel(products, scenario, progress, workers, started)
         rules = load_rules(self.home.path)
         self.solver("GWP100")
         setup = time.perf_counter() - started
@@ -255,6 +261,30 @@ class Workspace:
         elapsed = time.perf_counter() - started
         return BatchFootprints(rows=rows, seconds=round(elapsed, 3),
                                setup_seconds=round(setup, 3))
+
+    def _footprint_all_parallel(self, products: list[str], scenario: Path | None,
+                                progress: Callable[[str, int], None] | None, workers: int,
+                                started: float) -> BatchFootprints:
+        import time
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        from .variants import BatchFootprints
+
+        size = -(-len(products) // (workers * 4))  # a few chunks per worker balance the load
+        chunks = [products[i:i + size] for i in range(0, len(products), size)]
+        by_product: dict[str, dict[str, Any]] = {}
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_footprint_chunk, str(self.home.path), self.home.db_url,
+                                   chunk, None if scenario is None else str(scenario))
+                       for chunk in chunks]
+            for future in as_completed(futures):
+                for row in future.result():
+                    by_product[row["product"]] = row
+                    if progress is not None:
+                        progress(row["product"], len(products))
+        elapsed = time.perf_counter() - started
+        return BatchFootprints(rows=[by_product[p] for p in products],
+                               seconds=round(elapsed, 3), setup_seconds=0.0)
 
     def _baseline(self, product_number: str, scenario: Path | None
                   ) -> tuple[Design, RuleSet, ProductModel, Solver, float]:
@@ -352,6 +382,17 @@ class Workspace:
 
     def close(self) -> None:
         self.database.dispose()
+
+
+def _footprint_chunk(home: str, db_url: str, products: list[str], scenario: str | None
+                     ) -> list[dict[str, Any]]:
+    """One worker process's share of ``footprint_all`` (its own workspace and solver)."""
+    workspace = Workspace.open(home, db_url)
+    try:
+        return workspace.footprint_all(scenario=None if scenario is None else Path(scenario),
+                                       products=products).rows
+    finally:
+        workspace.close()
 
 
 def _redact(url: str) -> str:

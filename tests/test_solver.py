@@ -323,3 +323,15 @@ def test_reports_disclose_the_monte_carlo_centre(samples: Workspace) -> None:
         in text
     headline = sheet.data["headline"]
     assert headline["deterministic_kg_co2e"] < headline["mean_kg_co2e"]
+
+
+def test_footprint_all_with_workers_gives_the_same_rows(samples: Workspace) -> None:
+    code, out, err = run_cli(samples.home.path, "footprint", "--all", "--json")
+    assert code == 0, err
+    single = json.loads(out)["products"]
+    code, out, err = run_cli(samples.home.path, "footprint", "--all", "--workers", "2", "--json")
+    assert code == 0, err
+    parallel = json.loads(out)["products"]
+    assert [r["product"] for r in parallel] == [r["product"] for r in single]
+    for a, b in zip(parallel, single, strict=True):
+        assert a["total_kg_co2e"] == b["total_kg_co2e"] and a["by_stage"] == b["by_stage"]
