@@ -241,8 +241,14 @@ def main() -> None:
         legacy_products = len(batch.rows) / (time.perf_counter() - started)
         lines.append(line("products/s", compiled_rate, "products/s", legacy_products,
                           "today's path"))
+        started = time.perf_counter()
+        home.footprint_all(workers=2)
+        parallel_rate = len(batch.rows) / (time.perf_counter() - started)
+        lines.append(line("products/s, --workers 2", parallel_rate, "products/s",
+                          legacy_products, "today's path"))
         figures["catalogue"] = {"products": len(batch.rows), "parts_per_product": args.parts,
-                                "per_s": compiled_rate, "today_per_s": legacy_products}
+                                "per_s": compiled_rate, "today_per_s": legacy_products,
+                                "workers_2_per_s": parallel_rate}
         if args.profile:
             profiles["footprint_all"] = profile(home.footprint_all)
         home.close()
