@@ -299,6 +299,9 @@ def _print_footprint(result: FootprintResult) -> None:
         u = result.uncertainty
         out.print(f"Monte Carlo, {u.iterations} iterations (seed {u.seed}): P5 {u.p5:,.1f} · "
                   f"P50 {u.p50:,.1f} · P95 {u.p95:,.1f} kg CO2e (sd {u.std:,.1f})")
+        out.print(f"  deterministic {result.total_kg_co2e:,.1f} (cited factors are lognormal "
+                  f"medians) · P50 {u.p50:,.1f} · mean {u.mean:,.1f} kg CO2e; gases of one "
+                  f"factor drawn {u.gases}", markup=False)
     if result.data_gaps:
         share = sum(g["share_of_product_mass"] for g in result.data_gaps)
         out.print(f"[red]{len(result.data_gaps)} data gap(s), {share:.2%} of the product mass[/]")
