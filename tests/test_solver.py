@@ -35,6 +35,7 @@ def _relative(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), 1e-300)
 
 
+@pytest.mark.slow
 def test_footprint_all_uses_the_scenarios_gwp20_horizon(samples: Workspace,
                                                         tmp_path: Path) -> None:
     """Issue 12.3: ``footprint --all --json`` under a GWP20 scenario equals ``footprint --json``
@@ -301,6 +302,7 @@ def test_compare_sweep_explore_and_evaluate_variant_agree(samples: Workspace,
     assert with_mc.delta_kg_co2e > 0 and with_mc.probability_lower == 0.0
 
 
+@pytest.mark.slow
 def test_reports_disclose_the_monte_carlo_centre(samples: Workspace) -> None:
     """Issue 12.7: the CFP study and the datasheet state that cited factors are lognormal medians
     and show the deterministic value beside P50 and the mean."""
@@ -337,6 +339,7 @@ def test_footprint_all_with_workers_gives_the_same_rows(samples: Workspace) -> N
         assert a["total_kg_co2e"] == b["total_kg_co2e"] and a["by_stage"] == b["by_stage"]
 
 
+@pytest.mark.slow
 def test_a_linked_background_is_solved_and_resampled_by_bw2calc(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """A user's ecoinvent-style database links activities (aluminium takes 15.5 kWh of
