@@ -31,11 +31,14 @@ BENCHES = {
     "portal_load": ["bench.portal_load"],
     "pact_host": ["bench.pact_host"],
     "estimate": ["bench.estimate"],
+    "design_space": ["bench.design_space"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
          "variants": ["--variants", "400", "--naive", "5"],
          "portal_load": ["--declarations", "200"],
-         "pact_host": ["--footprints", "300"]}
+         "pact_host": ["--footprints", "300"],
+         "design_space": ["--grid", "41", "--iterations", "5000", "--bw-iterations", "50",
+                          "--products", "40"]}
 
 
 def main() -> None:

@@ -27,9 +27,11 @@ from lca_engine.compliance import load_lists as load_substance_lists
 from lca_engine.compliance import screen as screen_compliance
 from lca_engine.db import DatabaseError, FileOutcome, PartView, ProductView
 from lca_engine.db.queries import BomNode
+from lca_engine.design_space import Exploration, SpaceError
 from lca_engine.footprint import FootprintError, FootprintResult
 from lca_engine.mapping import MappingError
 from lca_engine.scenario import ScenarioError
+from lca_engine.solver import SolverError
 from lca_engine.variants import Comparison, VariantError
 from lca_engine.workspace import NotInitialisedError, Workspace
 
@@ -82,7 +84,8 @@ def json_option(func: F) -> F:
             fail(as_json, EXIT_USAGE, str(exc), {"error": "database", "message": str(exc)})
         except NotInitialisedError as exc:
             fail(as_json, EXIT_USAGE, str(exc), {"error": "not-initialised", "message": str(exc)})
-        except (ScenarioError, MappingError, FootprintError, VariantError, LookupError) as exc:
+        except (ScenarioError, MappingError, FootprintError, VariantError, LookupError,
+                SpaceError, SolverError) as exc:
             message = exc.args[0] if isinstance(exc, LookupError) else str(exc)
             fail(as_json, EXIT_REJECTED, message,
                  {"error": type(exc).__name__, "message": message,
@@ -321,6 +324,9 @@ def _print_footprint(result: FootprintResult) -> None:
         u = result.uncertainty
         out.print(f"Monte Carlo, {u.iterations} iterations (seed {u.seed}): P5 {u.p5:,.1f} · "
                   f"P50 {u.p50:,.1f} · P95 {u.p95:,.1f} kg CO2e (sd {u.std:,.1f})")
+        out.print(f"  deterministic {result.total_kg_co2e:,.1f} (cited factors are lognormal "
+                  f"medians) · P50 {u.p50:,.1f} · mean {u.mean:,.1f} kg CO2e; gases of one "
+                  f"factor drawn {u.gases}", markup=False)
     if result.data_gaps:
         share = sum(g["share_of_product_mass"] for g in result.data_gaps)
         out.print(f"[red]{len(result.data_gaps)} data gap(s), {share:.2%} of the product mass[/]")
@@ -338,10 +344,12 @@ def _print_footprint(result: FootprintResult) -> None:
               help="Monte Carlo iterations on the factor uncertainties (P5/P50/P95).")
 @click.option("--seed", type=int, default=42, show_default=True, help="Monte Carlo seed.")
 @click.option("--strict", is_flag=True, help="Fail on data gaps instead of listing them.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --all: processes that share the products.")
 @json_option
 @pass_context
 def footprint(ctx: Context, product: str | None, all_products: bool, scenario: Path | None,
-              iterations: int, seed: int, strict: bool, as_json: bool) -> None:
+              iterations: int, seed: int, strict: bool, workers: int, as_json: bool) -> None:
     """Cradle-to-grave carbon footprint of a product, computed with Brightway."""
     if all_products == (product is not None):
         raise click.UsageError("give a PRODUCT or --all")
@@ -350,8 +358,8 @@ def footprint(ctx: Context, product: str | None, all_products: bool, scenario: P
                       TimeElapsedColumn(), console=err, transient=True) as bar:
             task = bar.add_task("footprints", total=None)
             batch = ctx.workspace.footprint_all(
-                scenario=scenario, progress=lambda _p, total: bar.update(task, total=total,
-                                                                          advance=1))
+                scenario=scenario, workers=workers,
+                progress=lambda _p, total: bar.update(task, total=total, advance=1))
         if as_json:
             emit(batch.as_json())
             return
@@ -449,6 +457,67 @@ def sweep(ctx: Context, product: str, variant: Path, param: str, scenario: Path 
     for value, total, _ in result.points:
         table.add_row(f"{value:g}", f"{total:,.3f}", f"{total - result.baseline_total:+,.3f}")
     Console().print(table)
+
+
+def _print_exploration(result: Exploration) -> None:
+    out = Console()
+    base = result.baseline["kg_co2e"]
+    scope = "every design" if result.exhaustive else "a random sample"
+    out.print(f"[bold]{result.product}[/]: {result.space}: {result.size:,} combinations, "
+              f"{result.evaluated:,} evaluated ({scope}) in {result.evaluate_seconds:.3f} s "
+              f"({result.designs_per_second:,.0f} designs/s); {result.feasible:,} feasible; "
+              f"baseline {base:,.2f} kg CO2e, {result.baseline['mass_g']:,.0f} g")
+    if result.interactions:
+        out.print("interacting choices, compiled jointly: "
+                  + ", ".join(f"{a} × {b}" for a, b in result.interactions), markup=False)
+    has_p = any("probability_lower" in row for row in result.top)
+
+    def table(title: str, rows: list[dict[str, Any]]) -> None:
+        grid = Table("kg CO2e", "Δ %", "mass g", "cost", *(["P(lower)"] if has_p else []),
+                     "choices", title=title)
+        for row in rows:
+            grid.add_row(f"{row['kg_co2e']:,.2f}", f"{row['delta_pct']:+.1%}",
+                         f"{row['mass_g']:,.0f}", f"{row['cost']:,.2f}",
+                         *([f"{row['probability_lower']:.0%}" if "probability_lower" in row
+                            else ""] if has_p else []),
+                         ", ".join(f"{k}={v}" for k, v in row["choices"].items()))
+        out.print(grid)
+
+    table(f"best {len(result.top)} by {result.objective}", result.top)
+    table(f"Pareto front, carbon vs mass ({len(result.pareto_mass)} designs)",
+          result.pareto_mass)
+    if result.pareto_cost is not None:
+        out.print(f"Pareto front, carbon vs cost: {len(result.pareto_cost)} designs "
+                  "(--json lists them)")
+
+
+@main.command()
+@click.argument("product")
+@click.option("--space", "space_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Design-space YAML: choices and their options.")
+@click.option("--objective", default="kg_co2e", show_default=True,
+              help="kg_co2e, mass_g, cost or stage.<name>, minimised.")
+@click.option("--constraint", "constraints", multiple=True,
+              help='e.g. "mass_g<=1400" (repeatable).')
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--iterations", type=click.IntRange(min=0), default=0,
+              help="Shared-draw Monte Carlo on the reported designs: P(design < baseline).")
+@click.option("--seed", type=int, default=42, show_default=True)
+@json_option
+@pass_context
+def explore(ctx: Context, product: str, space_file: Path, objective: str,
+            constraints: tuple[str, ...], top: int, scenario: Path | None, iterations: int,
+            seed: int, as_json: bool) -> None:
+    """Evaluate every design of a design space: the best designs and the Pareto fronts."""
+    result = ctx.workspace.explore(product, space_file, scenario=scenario, objective=objective,
+                                   constraints=list(constraints), top=top,
+                                   iterations=iterations, seed=seed)
+    if as_json:
+        emit(result.as_json())
+    else:
+        _print_exploration(result)
 
 
 @main.group()

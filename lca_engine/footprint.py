@@ -1,27 +1,25 @@
 """Cradle-to-grave footprints computed by Brightway, attributed by stage, part, material and gas.
 
-``compute_footprint`` writes the product's foreground database (``product_model``) and asks
-bw2calc for the adjoint solution (``FastScoresOnlyMultiLCA(direction="adjoint")``): one transposed
-solve per method gives the score of one unit of *every* activity. The total is the product
-activity's score; each stage is its stage activity's score; a part's own contribution is the sum
-over its material inputs of amount × units per product × the score of one unit of that dataset;
-the same dot products grouped by dataset give the by-material view. Fossil, biogenic and land-use
-sub-totals are the same product under the three IPCC 2021 sub-methods. The stages and the
-fossil / biogenic / land-use split are checked to add up to Brightway's total, and the parts to
-its materials stage (``_check_closure``; the by-material view regroups the parts' own terms).
+``compute_footprint`` asks the solver (``lca_engine.solver``, the only module that imports
+bw2calc) to write the product's foreground database and solve it with bw2calc's adjoint
+(``FastScoresOnlyMultiLCA(direction="adjoint")``): one transposed solve per method gives the score
+of one unit of *every* activity. The total is the product activity's score; each stage is its
+stage activity's score; fossil, biogenic and land-use sub-totals are the same under the three
+IPCC 2021 sub-methods. Parts and materials come from the compiled product
+(``lca_engine.compiled``): its rows times the background's unit scores, grouped; the compiled total
+is checked against Brightway's to 1e-9 and every attribution against the stage it belongs to;
+the stages and the fossil / biogenic / land-use split are checked to add up to Brightway's total
+(``_check_closure``).
 
-Monte Carlo (``iterations``) resamples every uncertain exchange — background factors and proxy
-mappings — with bw2calc's ``MultiLCA(use_distributions=True)`` and a fixed seed, so the same seed
-gives the same percentiles.
+Monte Carlo (``iterations``) scores the compiled product on shared draws
+(``lca_engine.compiled.monte_carlo``): on the flat shipped background every draw is an array
+operation; the gases of one background factor are drawn together. Cited factors are lognormal
+medians, so the deterministic total lies below the Monte Carlo P50 and mean; the result states
+all three.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import time
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +27,20 @@ import numpy as np
 
 from . import __version__
 from .background import data_version, factor_index
+from .compiled import CompiledProduct, compile_model
+from .compiled import monte_carlo as compiled_monte_carlo
 from .product_model import (
     PACKAGING,
     STAGES,
     ProductModel,
     build_model,
-    foreground_data,
+)
+from .solver import (
+    Solver,
+    biogenic_inventory,
+    methods,
+    quiet_empty_methods,
+    write_foreground,
 )
 from .reconciliation import reconcile
 
@@ -68,11 +74,22 @@ class Uncertainty:
     std: float
     by_stage_p50: dict[str, float]
     seconds: float
+    deterministic: float | None = None  # the total from the cited medians, beside P50 and mean
+    path: str = ""  # which sampling path ran (solver.PATH_*)
+    gases: str = "together"  # the gases of one factor drawn together or independently
+    convention: str = ""
+    samples: np.ndarray | None = field(default=None, repr=False)  # totals per iteration
+    stage_samples: np.ndarray | None = field(default=None, repr=False)  # iterations × stages
 
     def as_json(self) -> dict[str, Any]:
         return {"iterations": self.iterations, "seed": self.seed, "p5": self.p5,
                 "p50": self.p50, "p95": self.p95, "mean": self.mean, "std": self.std,
-                "by_stage_p50": self.by_stage_p50, "seconds": self.seconds}
+                "by_stage_p50": self.by_stage_p50, "seconds": self.seconds,
+                "deterministic_kg_co2e": self.deterministic,
+                "mean_over_deterministic": (self.mean / self.deterministic
+                                            if self.deterministic else None),
+                "centre_convention": self.convention, "gas_sampling": self.gases,
+                "path": self.path}
 
 
 @dataclass(slots=True)
@@ -128,136 +145,51 @@ class FootprintResult:
         return data
 
 
-# -- Brightway ---------------------------------------------------------------------------------
+# -- Brightway (through lca_engine.solver, the only module that imports bw2calc) -----------------
 
-@contextlib.contextmanager
-def _quiet_empty_methods() -> Iterator[None]:
-    """A product with no biogenic or land-use flows is normal, not worth a warning on stderr."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="All values in characterization matrix")
-        yield
+#: Kept for callers of the earlier API.
+_quiet_empty_methods = quiet_empty_methods
 
-
-def write_foreground(model: ProductModel) -> None:
-    """(Re)write the product's foreground database in the active Brightway project."""
-    import bw2data as bd
-
-    data = foreground_data(model)
-    if model.database in bd.databases:
-        bd.Database(model.database).delete(warn=False)
-    database = bd.Database(model.database)
-    database.register(description=f"GSCDM-LCA product system of {model.product_number}",
-                      gscdm_product=model.product_number)
-    # a few dozen activities: bw2data's progress bar would only be noise on stderr (errors
-    # still raise)
-    with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-        database.write(data)
-
-
-def _node_ids(model: ProductModel) -> dict[str, int]:
-    import bw2data as bd
-
-    ids = {f"{a['code']}": a.id for a in bd.Database(model.database)}
-    for key in {f.input.dataset for f in model.flows}:
-        database, code = (key.split("::", 1) if "::" in key else ("gscdm-background", key))
-        ids.setdefault(key, bd.get_node(database=database, code=code).id)
-    return ids
+#: How the Monte Carlo centre relates to the deterministic total (issue 12 item 7).
+CENTRE_CONVENTION = (
+    "Cited factors are lognormal medians: the deterministic total is the sum of those medians. "
+    "A lognormal's mean is its median × exp(σ²/2), and a sum of skewed draws has its median "
+    "above the sum of the medians, so the Monte Carlo P50 and mean lie above the deterministic "
+    "total (see mean_over_deterministic). The gases of one background factor are drawn "
+    "together (one cited total, one uncertainty).")
 
 
 def _methods(horizon: str) -> dict[str, tuple[str, ...]]:
-    from .brightway_project import methods_for
-
-    return dict(methods_for(horizon))  # type: ignore[arg-type]
+    return methods(horizon)
 
 
-def adjoint_scores(model: ProductModel) -> tuple[dict[str, dict[int, float]], dict[str, int]]:
-    """Score of one unit of every activity, per method role, from one transposed solve each."""
-    import bw2calc as bc
-    import bw2data as bd
-
-    methods = _methods(model.scenario.gwp_horizon)
-    ids = _node_ids(model)
-    demands = {"product": {ids["product"]: 1.0}}
-    config = {"impact_categories": list(methods.values())}
-    with _quiet_empty_methods():
-        lca = bc.FastScoresOnlyMultiLCA(
-            demands=demands, method_config=config,
-            data_objs=bd.get_multilca_data_objs(demands, config), direction="adjoint")
-        lca.calculate()
-    scores = lca.product_scores
-    per_role: dict[str, dict[int, float]] = {}
-    for role, method in methods.items():
-        row = scores.sel(LCIA=str(method)).values
-        per_role[role] = dict(zip(scores.coords["products"].values.tolist(), row.tolist(),
-                                  strict=True))
-    return per_role, ids
+def adjoint_scores(model: ProductModel, solver: Solver | None = None
+                   ) -> tuple[dict[str, dict[int, float]], dict[str, int]]:
+    """Score of one unit of every activity of the written product, per method role."""
+    solver = solver or Solver(horizon=model.scenario.gwp_horizon)
+    return solver.solve_product(model, write=False)
 
 
-def biogenic_inventory(model: ProductModel, ids: dict[str, int]) -> dict[str, float]:
-    """Biogenic CO2 emitted and biogenic carbon stored (as CO2), read from the inventory."""
-    import bw2calc as bc
-    import bw2data as bd
-
-    from .brightway_project import METHODS, ghg_flow_keys
-
-    flows = ghg_flow_keys()
-    lca = bc.LCA({ids["product"]: 1.0}, METHODS["total"])
-    lca.lci()
-    inventory = np.asarray(lca.inventory.sum(axis=1)).ravel()
-    result = {}
-    for role, name in (("co2_non_fossil", "biogenic_co2_emissions_kg"),
-                       ("co2_uptake", "biogenic_carbon_removals_kg_co2")):
-        node = bd.get_node(database=flows[role][0], code=flows[role][1])
-        row = lca.dicts.biosphere.get(node.id)
-        result[name] = float(inventory[row]) if row is not None else 0.0
-    return result
-
-
-def monte_carlo(model: ProductModel, ids: dict[str, int], iterations: int, seed: int
-                ) -> Uncertainty:
-    import bw2calc as bc
-    import bw2data as bd
-
-    started = time.perf_counter()
-    method = _methods(model.scenario.gwp_horizon)["total"]
-    demands = {"product": {ids["product"]: 1.0}}
-    demands.update({stage: {ids[f"stage:{stage}"]: 1.0} for stage in STAGES})
-    config = {"impact_categories": [method]}
-    lca = bc.MultiLCA(demands=demands, method_config=config,
-                      data_objs=bd.get_multilca_data_objs(demands, config),
-                      use_distributions=True, seed_override=seed)
-    lca.lci()
-    lca.lcia()
-    totals = np.empty(iterations)
-    stages = {stage: np.empty(iterations) for stage in STAGES}
-    for i in range(iterations):
-        next(lca)
-        totals[i] = lca.scores[(method, "product")]
-        for stage in STAGES:
-            stages[stage][i] = lca.scores[(method, stage)]
+def monte_carlo(model: ProductModel, iterations: int, seed: int, *,
+                solver: Solver | None = None, compiled: CompiledProduct | None = None,
+                deterministic: float | None = None, gases: str = "together") -> Uncertainty:
+    """Percentiles of the product total from ``iterations`` shared draws (``compiled``)."""
+    solver = solver or Solver.for_background(model.scenario.gwp_horizon)
+    compiled = compiled or compile_model(model, solver)
+    draws = compiled_monte_carlo([compiled], solver, iterations, seed, gases=gases)
+    totals = draws.totals[:, 0]
     p5, p50, p95 = np.percentile(totals, [5, 50, 95])
-    return Uncertainty(iterations=iterations, seed=seed, p5=float(p5), p50=float(p50),
-                       p95=float(p95), mean=float(totals.mean()), std=float(totals.std(ddof=1)),
-                       by_stage_p50={s: float(np.median(v)) for s, v in stages.items()},
-                       seconds=round(time.perf_counter() - started, 3))
+    return Uncertainty(
+        iterations=iterations, seed=seed, p5=float(p5), p50=float(p50), p95=float(p95),
+        mean=float(totals.mean()), std=float(totals.std(ddof=1)) if iterations > 1 else 0.0,
+        by_stage_p50={s: float(np.median(draws.stages[:, 0, i]))
+                      for i, s in enumerate(STAGES)},
+        seconds=draws.seconds, deterministic=deterministic, path=draws.path,
+        gases=draws.gases, convention=CENTRE_CONVENTION, samples=totals,
+        stage_samples=draws.stages[:, 0, :])
 
 
 # -- attribution -------------------------------------------------------------------------------
-
-def _attribute(model: ProductModel, unit_scores: dict[int, float], ids: dict[str, int]
-               ) -> tuple[dict[str, float], dict[str, float], float]:
-    """Own contribution of each part and of each dataset to the materials stage."""
-    by_part: dict[str, float] = {}
-    by_dataset: dict[str, float] = {}
-    proxy = 0.0
-    for flow in model.flows:
-        kg = flow.input.amount * flow.units_per_product * unit_scores[ids[flow.input.dataset]]
-        by_part[flow.part_number] = by_part.get(flow.part_number, 0.0) + kg
-        by_dataset[flow.input.dataset] = by_dataset.get(flow.input.dataset, 0.0) + kg
-        if flow.proxy:
-            proxy += kg
-    return by_part, by_dataset, proxy
-
 
 def _check_closure(label: str, parts: float, whole: float) -> None:
     if abs(parts - whole) > CLOSURE_TOLERANCE * max(1.0, abs(whole)):
@@ -266,19 +198,32 @@ def _check_closure(label: str, parts: float, whole: float) -> None:
 
 
 def compute_footprint(model: ProductModel, *, iterations: int = 0, seed: int = 42,
-                      strict: bool = False) -> FootprintResult:
-    """Write, solve and attribute; optionally Monte Carlo. Needs an active Brightway project."""
+                      strict: bool = False, solver: Solver | None = None) -> FootprintResult:
+    """Write, solve and attribute; optionally Monte Carlo. Needs an active Brightway project.
+
+    Brightway solves the written product (its own total and stage scores); the compiled product
+    gives the attributions by part and material and is checked against Brightway's total."""
     gaps = [g.as_json(model.mass_g) for g in model.gaps]
     if strict and gaps:
         raise DataGapError(gaps)
-    write_foreground(model)
-    per_role, ids = adjoint_scores(model)
+    if solver is None or solver.horizon != model.scenario.gwp_horizon:
+        solver = Solver.for_background(model.scenario.gwp_horizon)
+    per_role, ids = solver.solve_product(model)
     total_scores = per_role["total"]
     total = total_scores[ids["product"]]
     by_stage = {stage: total_scores[ids[f"stage:{stage}"]] for stage in STAGES}
     _check_closure("the stages", sum(by_stage.values()), total)
 
-    by_part, by_dataset, proxy = _attribute(model, total_scores, ids)
+    compiled = compile_model(model, solver)
+    unit = solver.unit["total"]
+    compiled_total = compiled.total(unit)
+    if abs(compiled_total - total) > 1e-9 * max(1.0, abs(total)):
+        raise FootprintError(f"the compiled product gives {compiled_total:.12g} kg CO2e, "
+                             f"Brightway {total:.12g}: the compiler missed an exchange")
+    by_part = {p: kg for p, kg in compiled.by_part(unit).items()
+               if p in {compiled.parts[i] for i in compiled.part[compiled.part >= 0]}}
+    by_dataset = compiled.by_dataset(unit)
+    proxy = float(compiled.contributions(unit)[compiled.proxy].sum())
     _check_closure("the parts", sum(by_part.values()), by_stage["materials"])
     nodes = {p.part_number: p for p in model.parts}
     parts: list[dict[str, Any]] = [{
@@ -299,26 +244,29 @@ def compute_footprint(model: ProductModel, *, iterations: int = 0, seed: int = 4
 
     ghg = {role: per_role[role][ids["product"]] for role in ("fossil", "biogenic", "land_use")}
     _check_closure("the fossil, biogenic and land-use split", sum(ghg.values()), total)
-    uncertainty = monte_carlo(model, ids, iterations, seed) if iterations else None
-    methods = _methods(model.scenario.gwp_horizon)
+    uncertainty = (monte_carlo(model, iterations, seed, solver=solver, compiled=compiled,
+                               deterministic=total) if iterations else None)
+    horizon_methods = methods(model.scenario.gwp_horizon)
     provenance = {
         "engine_version": __version__,
         "data_version": data_version(),
         "brightway_database": model.database,
-        "method": list(methods["total"]),
+        "method": list(horizon_methods["total"]),
         "declarations": {},
     }
     notes = []
     packaging = sum(p["kg_co2e"] for p in parts if p["group"] == PACKAGING)
     notes.append(f"packaging accounts for {packaging:.3g} kg CO2e of the materials stage")
+    if uncertainty is not None:
+        notes.append(CENTRE_CONVENTION)
     return FootprintResult(
         product=model.product_number, name=model.name,
         functional_unit=model.scenario.functional_unit.format(
             product=model.name or model.product_number,
             lifetime_years=f"{model.scenario.lifetime_years:g}"),
-        method=" / ".join(methods["total"]), total_kg_co2e=total, by_stage=by_stage, ghg=ghg,
-        by_part=parts, by_material=materials,
-        biogenic_carbon=biogenic_inventory(model, ids), data_gaps=gaps,
+        method=" / ".join(horizon_methods["total"]), total_kg_co2e=total, by_stage=by_stage,
+        ghg=ghg, by_part=parts, by_material=materials,
+        biogenic_carbon=biogenic_inventory(model), data_gaps=gaps,
         scenario=model.scenario.as_json(), quantities=model.quantities, provenance=provenance,
         mass_g=model.mass_g, packaging_mass_g=model.packaging_mass_g,
         proxy_share=proxy / by_stage["materials"] if by_stage["materials"] else 0.0,
@@ -326,5 +274,6 @@ def compute_footprint(model: ProductModel, *, iterations: int = 0, seed: int = 4
         reconciliation=reconcile(model, total_scores, ids, by_stage))
 
 
-__all__ = ["DataGapError", "FootprintError", "FootprintResult", "build_model",
-           "compute_footprint"]
+__all__ = ["CENTRE_CONVENTION", "DataGapError", "FootprintError", "FootprintResult",
+           "adjoint_scores", "build_model", "compute_footprint", "monte_carlo",
+           "write_foreground"]

@@ -11,13 +11,10 @@ variant of the foreground — a recycled share, a lighter box, another grid — 
 foreground amounts and one dot product with ``λ``, not a new LCA. The baseline computed this way
 is checked against Brightway's own total on every comparison.
 
-With ``iterations`` (``correlated_monte_carlo``), one ``bw2calc.LCA`` of the stored baseline
-with ``use_distributions=True`` resamples Brightway's matrices; each iteration solves the
-transposed technosphere once (PARDISO) for the unit scores of every background dataset under
-that draw, and every design is scored as its design vector's dot product with them. Proxy
-mappings get one lognormal draw per (part, material, dataset) per iteration, shared by the
-designs. So all designs see the same draw (correlated sampling) and a small real improvement is
-not lost in the shared uncertainty; no variant is written to the Brightway project.
+With ``iterations``, the baseline and every variant are compiled (``lca_engine.compiled``) and
+scored on the same draws (``lca_engine.solver``): each iteration draws the background once and
+scores all designs with that draw (correlated sampling), so a small real improvement is not lost
+in the shared uncertainty.
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +33,9 @@ from .mapping import MaterialInput, RuleSet
 from .product_model import STAGES, Design, PartDesign, ProductModel, build_model
 from .scenario import ScenarioError
 from .variant_schema import ChangeSpec, VariantFile
+
+if TYPE_CHECKING:
+    from .solver import Solver
 
 VARIANT_KINDS = ("PIC", "PCC", "CL-PCC", "OBP", "recycled-metal", "bio-based")
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -391,8 +391,15 @@ def design_vector(model: ProductModel) -> DesignVector:
     return DesignVector(exact, proxies)
 
 
-def stage_scores(model: ProductModel, unit: UnitScores) -> dict[str, float]:
-    """The foreground's aggregation: stage → kg CO2e, as dot products with the unit scores."""
+def stage_scores(model: ProductModel, unit: UnitScores | Solver) -> dict[str, float]:
+    """The foreground's aggregation: stage → kg CO2e, as dot products with the unit scores
+    (with a ``Solver``: the compiled product, rounded as Brightway stores its amounts)."""
+    from .solver import Solver
+
+    if isinstance(unit, Solver):
+        from .compiled import compile_model
+
+        return compile_model(model, unit).by_stage(unit.unit["total"])
     vector = design_vector(model)
     totals = {stage: sum(amount * unit[dataset] for dataset, amount in inputs.items())
               for stage, inputs in vector.exact.items()}
@@ -469,19 +476,20 @@ class Comparison:
         }
 
 
-def evaluate(design: Design, rules: RuleSet, unit: UnitScores) -> tuple[ProductModel,
+def evaluate(design: Design, rules: RuleSet, unit: UnitScores | Solver
+             ) -> tuple[ProductModel,
                                                                          dict[str, float]]:
     model = build_model(design, rules)
     return model, stage_scores(model, unit)
 
 
 def compare_variants(baseline: Design, variants: Sequence[Variant], rules: RuleSet,
-                     unit: UnitScores, brightway_total: float) -> tuple[
+                     unit: UnitScores | Solver, brightway_total: float) -> tuple[
                          dict[str, float], list[VariantResult], dict[str, Design]]:
     """Deterministic comparison; checks the fast path against Brightway's baseline total."""
     _, base = evaluate(baseline, rules, unit)
     base_total = sum(base.values())
-    if abs(base_total - brightway_total) > 1e-6 * max(1.0, abs(brightway_total)):
+    if abs(base_total - brightway_total) > 1e-9 * max(1.0, abs(brightway_total)):
         raise VariantError(f"the fast path gives {base_total:.9g} for the baseline, Brightway "
                            f"{brightway_total:.9g}: the foreground aggregation is inconsistent")
     results, designs = [], {}
@@ -512,63 +520,23 @@ def compare_variants(baseline: Design, variants: Sequence[Variant], rules: RuleS
 
 
 def correlated_monte_carlo(baseline: ProductModel, models: dict[str, ProductModel],
-                           iterations: int, seed: int, method: tuple[str, ...]
-                           ) -> dict[str, np.ndarray]:
-    """Totals per design per iteration, every design scored on the same draw.
+                           iterations: int, seed: int, method: tuple[str, ...] | None = None,
+                           *, solver: Solver | None = None) -> dict[str, np.ndarray]:
+    """Totals per design per iteration, every design scored on the same draws.
 
-    Each iteration, bw2calc resamples the Brightway matrices (``use_distributions=True``); one
-    transposed solve of the resampled technosphere gives the unit score of every background
-    dataset under that draw, and each design is its inputs' dot product with those scores. A
-    proxy mapping's extra uncertainty is drawn once per (part, material, dataset) per
-    iteration, so a flow the designs share moves the same way in all of them.
-    """
-    import bw2calc as bc
-    import bw2data as bd
-    from pypardiso import spsolve
+    The designs are compiled (``lca_engine.compiled``) and scored on shared draws of the
+    background (``Solver.draws``: array operations on a flat background, bw2calc's per-iteration
+    re-solve otherwise) and of each foreground flow's own uncertainty, keyed by (part, material,
+    dataset) so that a flow the designs share moves the same way in all of them."""
+    from .compiled import compile_model, monte_carlo
+    from .solver import Solver
 
-    from .footprint import _quiet_empty_methods
-
-    vectors = {label: design_vector(model) for label, model in models.items()}
-    datasets = sorted({d for v in vectors.values() for inputs in v.exact.values() for d in inputs}
-                      | {p.dataset for v in vectors.values() for p in v.proxies})
-    column = {dataset: i for i, dataset in enumerate(datasets)}
-    exact = np.zeros((len(vectors), len(datasets)))
-    for row, vector in enumerate(vectors.values()):
-        for inputs in vector.exact.values():
-            for dataset, amount in inputs.items():
-                exact[row, column[dataset]] += amount
-    keys = sorted({p.key for v in vectors.values() for p in v.proxies})
-    key_index = {key: i for i, key in enumerate(keys)}
-    spread = np.zeros(len(keys))
-    for vector in vectors.values():
-        for proxy in vector.proxies:
-            spread[key_index[proxy.key]] = np.log(proxy.gsd)
-
-    node = bd.get_node(database=baseline.database, code="product")
-    with _quiet_empty_methods():
-        lca = bc.LCA({node.id: 1.0}, method, use_distributions=True, seed_override=seed)
-        lca.lci()
-        lca.lcia()
-        ids = {}
-        for dataset in datasets:
-            database, code = (dataset.split("::", 1) if "::" in dataset
-                              else ("gscdm-background", dataset))
-            ids[dataset] = lca.dicts.activity[bd.get_node(database=database, code=code).id]
-        rows = np.array([ids[d] for d in datasets])
-        rng = np.random.default_rng(seed)
-        totals = {label: np.empty(iterations) for label in vectors}
-        for i in range(iterations):
-            next(lca)
-            characterized = np.asarray(
-                (lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
-            unit = spsolve(lca.technosphere_matrix.T.tocsr(), characterized)[rows]
-            multiplier = np.exp(rng.standard_normal(len(keys)) * spread)
-            scores = exact @ unit
-            for row, (label, vector) in enumerate(vectors.items()):
-                extra = sum(p.amount * unit[column[p.dataset]] * multiplier[key_index[p.key]]
-                            for p in vector.proxies)
-                totals[label][i] = scores[row] + extra
-    return totals
+    if solver is None:
+        solver = Solver.for_background(baseline.scenario.gwp_horizon)
+    labels = list(models)
+    draws = monte_carlo([compile_model(models[label], solver) for label in labels], solver,
+                        iterations, seed)
+    return {label: draws.totals[:, i] for i, label in enumerate(labels)}
 
 
 @dataclass(slots=True)
@@ -579,10 +547,12 @@ class Sweep:
     points: list[tuple[float, float, dict[str, float]]]  # (value, total, by stage)
     baseline_total: float
     seconds: float
+    path: str = ""  # how the points were evaluated (design_space.sweep_compiled)
 
     def as_json(self) -> dict[str, Any]:
         return {"product": self.product, "variant": self.variant, "param": self.param,
                 "baseline_total_kg_co2e": self.baseline_total, "seconds": self.seconds,
+                "path": self.path,
                 "points": [{"value": v, "total_kg_co2e": t,
                             "delta_kg_co2e": t - self.baseline_total, "by_stage": s}
                            for v, t, s in self.points]}
@@ -605,7 +575,8 @@ class BatchFootprints:
         return {"products": self.rows, "count": len(self.rows), "seconds": self.seconds,
                 "setup_seconds": self.setup_seconds,
                 "products_per_second": self.products_per_second,
-                "path": "adjoint unit scores of the background × each product's foreground"}
+                "path": "compiled: adjoint unit scores of the background × each product's "
+                        "compiled foreground (float32 exchanges, as Brightway stores them)"}
 
 
 def sweep_values(spec: str) -> tuple[str, list[float]]:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from datetime import date
 
     from .compliance import ComplianceResult
+    from .db import ProductView
+    from .design_space import Exploration
     from .footprint import FootprintResult
     from .mapping import RuleSet
     from .pact.host import PactHost
@@ -30,7 +32,12 @@ if TYPE_CHECKING:
     from .screening.benchmark import Benchmark, ComparableClass
     from .screening.estimate import Estimate, ScreeningModel
     from .screening.training import RefitResult
-    from .variants import BatchFootprints, Comparison, Sweep, UnitScores
+    from .solver import Solver
+    from .variants import BatchFootprints, Comparison, Sweep, Variant, VariantResult
+
+
+#: Products read per database round trip by ``footprint_all``.
+BATCH = 50
 
 
 class NotInitialisedError(RuntimeError):
@@ -56,6 +63,8 @@ class Workspace:
         self.home = home
         self.database = MaterialDatabase(home.db_url)
         self._declarations: dict[str, dict[str, Any]] = {}
+        self._solvers: dict[str, Solver] = {}
+        self._baselines: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     @classmethod
     def open(cls, home: str | Path | None = None, db_url: str | None = None) -> Workspace:
@@ -64,6 +73,8 @@ class Workspace:
     def init(self, *, rebuild: bool = False, brightway: bool = True) -> InitReport:
         """Create or migrate the database and build the offline Brightway project (idempotent)."""
         started = time.perf_counter()
+        self._solvers.clear()
+        self._baselines.clear()
         revision = self.database.initialise()
         bw_report: dict[str, Any] | None = None
         if brightway:
@@ -84,8 +95,6 @@ class Workspace:
     def design(self, product_number: str, *, scenario: Path | None = None) -> Design:
         """The stored product as a ``Design``: BoM, declared materials and merged scenario."""
         from .db import ProductView
-        from .product_model import design_from_view
-        from .scenario import PRODUCT_SCENARIO_FILENAME, load_scenario
 
         try:
             view = self.database.show(product_number)
@@ -94,6 +103,13 @@ class Workspace:
         if not isinstance(view, ProductView):
             raise LookupError(f"{product_number!r} is a part, not a product (a BoM imports "
                               "products)")
+        return self._design_from_view(view, scenario)
+
+    def _design_from_view(self, view: ProductView, scenario: Path | None) -> Design:
+        from .product_model import design_from_view
+        from .scenario import PRODUCT_SCENARIO_FILENAME, load_scenario
+
+        product_number = view.product_number
         product_scenario = Path(view.bom_file).parent / PRODUCT_SCENARIO_FILENAME
         self._declarations[product_number] = {
             "bom": {"file": view.bom_file, "sha256": view.bom_sha256},
@@ -129,14 +145,32 @@ class Workspace:
 
         sync_brightway(self.database)  # supplier PCFs as a Brightway database, when changed
 
+    def solver(self, horizon: str = "GWP100") -> Solver:
+        """The background solved once per GWP horizon (``lca_engine.solver``): the unit score of
+        every background dataset, and its Monte Carlo draws. Rebuilt after ``init``."""
+        import bw2data as bd
+
+        from .solver import Solver
+
+        self.activate_brightway()
+        # a background written since (init --rebuild, data import-ecospold) is solved again
+        stamp = tuple(sorted((name, str(meta.get("modified"))) for name, meta in
+                             bd.databases.items() if not name.startswith("gscdm-fg-")))
+        cached = self._solvers.get(horizon)
+        if cached is None or cached.stamp != stamp:
+            cached = Solver.for_background(horizon)
+            cached.stamp = stamp
+            self._solvers[horizon] = cached
+        return cached
+
     def footprint(self, product_number: str, *, scenario: Path | None = None,
                   iterations: int = 0, seed: int = 42, strict: bool = False) -> FootprintResult:
         """Cradle-to-grave footprint of one product, computed by Brightway."""
         from .footprint import compute_footprint
 
         model = self.product_model(product_number, scenario=scenario)
-        self.activate_brightway()
-        result = compute_footprint(model, iterations=iterations, seed=seed, strict=strict)
+        result = compute_footprint(model, iterations=iterations, seed=seed, strict=strict,
+                                   solver=self.solver(model.scenario.gwp_horizon))
         result.provenance["inputs"] = self._declarations[product_number]
         result.provenance["scenario_files"] = list(model.scenario.sources)
         result.provenance["supplier_pcfs"] = [
@@ -153,19 +187,15 @@ class Workspace:
 
         import numpy as np
 
+        from .compiled import compile_model, monte_carlo
         from .product_model import build_model
-        from .variants import (
-            Comparison,
-            compare_variants,
-            correlated_monte_carlo,
-            load_variant,
-            sanitise,
-        )
+        from .variants import Comparison, compare_variants, load_variant
 
         started = time.perf_counter()
         variants = [load_variant(Path(path)) for path in variant_files]
-        baseline, rules, model, unit, brightway_total = self._baseline(product_number, scenario)
-        base, results, designs = compare_variants(baseline, variants, rules, unit,
+        baseline, rules, model, solver, brightway_total = self._baseline(product_number,
+                                                                         scenario)
+        base, results, designs = compare_variants(baseline, variants, rules, solver,
                                                   brightway_total)
         method = self._method(baseline.scenario.gwp_horizon)
         comparison = Comparison(product=product_number, baseline_total=sum(base.values()),
@@ -175,110 +205,186 @@ class Workspace:
                                 allocation=baseline.scenario.allocation,
                                 allocation_parameters=baseline.scenario.allocation_parameters())
         if iterations:
-            models = {"baseline": model}
-            for result in results:
-                models[result.name] = build_model(designs[result.name], rules,
-                                                  variant=sanitise(result.name))
-            totals = correlated_monte_carlo(model, models, iterations, seed, method)
-            for result in results:
-                delta = totals[result.name] - totals["baseline"]
+            compiled = [compile_model(model, solver)]
+            compiled += [compile_model(build_model(designs[r.name], rules), solver)
+                         for r in results]
+            draws = monte_carlo(compiled, solver, iterations, seed)
+            for column, result in enumerate(results, start=1):
+                delta = draws.totals[:, column] - draws.totals[:, 0]
                 result.probability_lower = float(np.mean(delta < 0))
                 p5, p50, p95 = np.percentile(delta, [5, 50, 95])
                 result.delta_percentiles = {"p5": float(p5), "p50": float(p50),
                                             "p95": float(p95)}
             comparison.iterations, comparison.seed = iterations, seed
+            comparison.notes.append(f"Monte Carlo path: {draws.path}; gases of one factor "
+                                    f"drawn {draws.gases}")
         comparison.seconds = round(time.perf_counter() - started, 3)
         return comparison
 
     def sweep(self, product_number: str, variant_file: Path, param: str, *,
               scenario: Path | None = None) -> Sweep:
-        """One variant parameter swept over a range, each point a dot product."""
+        """One variant parameter swept over a range in one vectorised pass: the variant is
+        compiled at the ends of the range and checked to be affine in the parameter at two
+        interior points (then every point is a multiply-add), else compiled point by point."""
         import time
 
-        from .variants import Sweep, evaluate, load_variant, sweep_values
+        from .design_space import sweep_compiled
+        from .variants import Sweep, sweep_values
 
         name, values = sweep_values(param)
-        baseline, rules, _, unit, _ = self._baseline(product_number, scenario)
+        baseline, rules, _, solver, _ = self._baseline(product_number, scenario)
         started = time.perf_counter()
-        points = []
-        for value in values:
-            variant = load_variant(Path(variant_file), {name: value})
-            _, scores = evaluate(variant.apply(baseline), rules, unit)
-            points.append((value, sum(scores.values()), scores))
+        points, base_total, path = sweep_compiled(baseline, rules, solver, Path(variant_file),
+                                                  name, values)
         elapsed = time.perf_counter() - started
-        _, base = evaluate(baseline, rules, unit)
         return Sweep(product=product_number, variant=str(variant_file), param=name,
-                     points=points, baseline_total=sum(base.values()),
-                     seconds=round(elapsed, 4))
+                     points=points, baseline_total=base_total, seconds=round(elapsed, 4),
+                     path=path)
 
     def footprint_all(self, *, scenario: Path | None = None,
-                      progress: Callable[[str, int], None] | None = None) -> BatchFootprints:
-        """Every product's footprint by stage, on the fast path: Brightway's adjoint scores of
-        the background once, then per product one model build and one dot product."""
+                      progress: Callable[[str, int], None] | None = None,
+                      workers: int = 1, products: list[str] | None = None) -> BatchFootprints:
+        """Every product's footprint by stage on the compiled path: the background solved once
+        per GWP horizon (each product's own scenario decides it), then per batch of products
+        one read of the database, and per product one model build, one compile and one sparse
+        product with the unit scores. ``workers`` > 1 splits the products over that many
+        processes, each with its own solver; the rows come back in the same order."""
         import time
 
-        from .background import DATABASE
-        from .footprint import _quiet_empty_methods
+        from .compiled import compile_model
         from .mapping import load_rules
         from .product_model import build_model
-        from .variants import BatchFootprints, stage_scores, unit_scores
+        from .variants import BatchFootprints
 
         started = time.perf_counter()
-        products = [p.product_number for p in self.database.products()]
+        if products is None:
+            products = [p.product_number for p in self.database.products()]
+        if workers > 1 and len(products) > 1:
+            return self._footprint_all_parallel(products, scenario, progress, workers, started)
         rules = load_rules(self.home.path)
-        self.activate_brightway()
-        import bw2calc as bc
-        import bw2data as bd
-
-        any_node = next(iter(bd.Database(DATABASE)))
-        demands = {"background": {any_node.id: 1.0}}
-        # user and supplier-PCF databases are not upstream of the background: one demand each
-        # puts them in the matrices, so their datasets get unit scores too
-        for name in sorted(bd.databases):
-            if name not in {DATABASE, "biosphere3"} and not name.startswith("gscdm-fg-"):
-                node = next(iter(bd.Database(name)), None)
-                if node is not None:
-                    demands[name] = {node.id: 1.0}
-        config = {"impact_categories": [self._method("GWP100")]}
-        with _quiet_empty_methods():
-            lca = bc.FastScoresOnlyMultiLCA(
-                demands=demands, method_config=config,
-                data_objs=bd.get_multilca_data_objs(demands, config), direction="adjoint")
-            lca.calculate()
-        scores = lca.product_scores.sel(LCIA=str(config["impact_categories"][0]))
-        unit = unit_scores(dict(zip(scores.coords["products"].values.tolist(),
-                                    scores.values.tolist(), strict=True)))
+        self.solver("GWP100")
         setup = time.perf_counter() - started
         rows = []
-        for product in products:
-            model = build_model(self.design(product, scenario=scenario), rules)
-            by_stage = stage_scores(model, unit)
+        views: dict[str, Any] = {}
+        for index, product in enumerate(products):
+            if product not in views:  # the next batch, read in a few queries
+                views = self.database.products_by_number(products[index:index + BATCH],
+                                                         exemptions=False)
+            model = build_model(self._design_from_view(views.pop(product), scenario), rules)
+            solver = self.solver(model.scenario.gwp_horizon)
+            by_stage = compile_model(model, solver).by_stage(solver.unit["total"])
             rows.append({"product": product, "total_kg_co2e": sum(by_stage.values()),
-                         "by_stage": by_stage, "data_gaps": len(model.gaps)})
+                         "by_stage": by_stage, "data_gaps": len(model.gaps),
+                         "method": " / ".join(self._method(model.scenario.gwp_horizon))})
             if progress is not None:
                 progress(product, len(products))
         elapsed = time.perf_counter() - started
         return BatchFootprints(rows=rows, seconds=round(elapsed, 3),
                                setup_seconds=round(setup, 3))
 
+    def _footprint_all_parallel(self, products: list[str], scenario: Path | None,
+                                progress: Callable[[str, int], None] | None, workers: int,
+                                started: float) -> BatchFootprints:
+        import time
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        from .variants import BatchFootprints
+
+        size = -(-len(products) // (workers * 4))  # a few chunks per worker balance the load
+        chunks = [products[i:i + size] for i in range(0, len(products), size)]
+        by_product: dict[str, dict[str, Any]] = {}
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_footprint_chunk, str(self.home.path), self.home.db_url,
+                                   chunk, None if scenario is None else str(scenario))
+                       for chunk in chunks]
+            for future in as_completed(futures):
+                for row in future.result():
+                    by_product[row["product"]] = row
+                    if progress is not None:
+                        progress(row["product"], len(products))
+        elapsed = time.perf_counter() - started
+        return BatchFootprints(rows=[by_product[p] for p in products],
+                               seconds=round(elapsed, 3), setup_seconds=0.0)
+
     def _baseline(self, product_number: str, scenario: Path | None
-                  ) -> tuple[Design, RuleSet, ProductModel, UnitScores, float]:
-        """The stored design, written to Brightway and solved in the adjoint direction: the
-        unit score of every background dataset, which variants and sweeps take dot products
-        with, and Brightway's own total of the baseline to check them against."""
-        from .footprint import adjoint_scores, write_foreground
+                  ) -> tuple[Design, RuleSet, ProductModel, Solver, float]:
+        """The stored design, written to Brightway and solved by it (its own total, which the
+        compiled variants are checked against), and the solver of its GWP horizon."""
         from .mapping import load_rules
         from .product_model import build_model
-        from .variants import unit_scores
 
         rules = load_rules(self.home.path)
         baseline = self.design(product_number, scenario=scenario)
         model = build_model(baseline, rules)
-        self.activate_brightway()
-        write_foreground(model)
-        per_role, ids = adjoint_scores(model)
-        return (baseline, rules, model, unit_scores(per_role["total"]),
-                per_role["total"][ids["product"]])
+        solver = self.solver(baseline.scenario.gwp_horizon)
+        per_role, ids = solver.solve_product(model)
+        return baseline, rules, model, solver, per_role["total"][ids["product"]]
+
+    def explore(self, product_number: str, space_file: Path, *, scenario: Path | None = None,
+                objective: str = "kg_co2e", constraints: list[str] | None = None,
+                top: int = 20, iterations: int = 0, seed: int = 42) -> Exploration:
+        """Every design of a design space (or a sample when it is larger than the file's
+        ``limit``): the best by ``objective`` under ``constraints`` and the Pareto fronts, with
+        P(design < baseline) from shared Monte Carlo draws when ``iterations``."""
+        from .design_space import SpaceError, compile_space, explore, load_space, parse_constraint
+
+        space = load_space(Path(space_file))
+        if space.spec.product and space.spec.product != product_number:
+            raise SpaceError(f"{space_file}: product: the space is for {space.spec.product}, "
+                             f"not {product_number}")
+        parsed = [parse_constraint(text) for text in constraints or []]
+        baseline, rules, _, solver, _ = self._baseline(product_number, scenario)
+        compiled = compile_space(space, baseline, rules, solver)
+        return explore(compiled, solver, rules, objective=objective, constraints=parsed,
+                       top=top, iterations=iterations, seed=seed,
+                       method=" / ".join(self._method(baseline.scenario.gwp_horizon)))
+
+    def evaluate_variant(self, product_number: str, variant: Variant | dict[str, Any], *,
+                         scenario: Path | None = None, iterations: int = 0, seed: int = 42
+                         ) -> VariantResult:
+        """One variant (a parsed ``Variant`` or the mapping a variant file holds) scored on the
+        compiled path, fast: the baseline and its solver are kept between calls, the variant is
+        applied, compiled and dotted with the unit scores; with ``iterations``, P(variant <
+        baseline) from draws shared with the baseline (the same ``seed`` gives the same draws,
+        so successive variants are compared on one sample). After importing new data into the
+        same workspace, call ``forget_baselines``."""
+        import numpy as np
+
+        from .compiled import compile_model, monte_carlo
+        from .product_model import STAGES, build_model
+        from .variants import Variant, VariantResult, parse_variant
+
+        if not isinstance(variant, Variant):
+            variant = parse_variant(variant, "<variant>")
+        key = (product_number, str(scenario))
+        cached = self._baselines.get(key)
+        if cached is None:
+            baseline, rules, model, solver, _ = self._baseline(product_number, scenario)
+            cached = (baseline, rules, solver, compile_model(model, solver))
+            self._baselines[key] = cached
+        baseline, rules, solver, base = cached
+        design = variant.apply(baseline)
+        compiled = compile_model(build_model(design, rules), solver)
+        unit = solver.unit["total"]
+        base_stages, stages = base.by_stage(unit), compiled.by_stage(unit)
+        base_total, total = sum(base_stages.values()), sum(stages.values())
+        result = VariantResult(
+            name=variant.name, source=variant.source, total_kg_co2e=total, by_stage=stages,
+            delta_kg_co2e=total - base_total,
+            delta_pct=(total - base_total) / base_total if base_total else 0.0,
+            by_stage_delta={s: stages[s] - base_stages[s] for s in STAGES}, changes=[],
+            mass_g=compiled.mass_g, lifetime_years=design.scenario.lifetime_years)
+        if iterations:
+            draws = monte_carlo([base, compiled], solver, iterations, seed)
+            delta = draws.totals[:, 1] - draws.totals[:, 0]
+            result.probability_lower = float(np.mean(delta < 0))
+            p5, p50, p95 = np.percentile(delta, [5, 50, 95])
+            result.delta_percentiles = {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+        return result
+
+    def forget_baselines(self) -> None:
+        """Drop the baselines ``evaluate_variant`` keeps (after an import changed a product)."""
+        self._baselines.clear()
 
     @staticmethod
     def _method(horizon: str) -> tuple[str, ...]:
@@ -417,6 +523,17 @@ class Workspace:
 
     def close(self) -> None:
         self.database.dispose()
+
+
+def _footprint_chunk(home: str, db_url: str, products: list[str], scenario: str | None
+                     ) -> list[dict[str, Any]]:
+    """One worker process's share of ``footprint_all`` (its own workspace and solver)."""
+    workspace = Workspace.open(home, db_url)
+    try:
+        return workspace.footprint_all(scenario=None if scenario is None else Path(scenario),
+                                       products=products).rows
+    finally:
+        workspace.close()
 
 
 def _redact(url: str) -> str:

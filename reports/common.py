@@ -9,7 +9,6 @@ adjoint solve as the engine, per stage, checked to add up to the engine's totals
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -283,43 +282,29 @@ def stage_ghg(ws: Workspace, model: ProductModel, result: FootprintResult
               ) -> dict[str, dict[str, float]]:
     """Fossil / biogenic / land-use GHG and biogenic CO2 flows of each stage.
 
-    The engine's adjoint solve (``lca_engine.footprint.adjoint_scores``) gives the score of one
-    unit of every activity under each IPCC 2021 sub-method, the stage activities included; the
-    biogenic CO2 emitted and taken up comes from each stage's inventory. Both are checked to add
-    up to the engine's product totals.
+    The engine's solver (``lca_engine.solver``) writes the product and solves it with
+    Brightway's adjoint: the score of one unit of every activity under each IPCC 2021 sub-method,
+    the stage activities included. The biogenic CO2 emitted and taken up by each stage is the
+    compiled product's rows times the unit inventories of those flows. Both are checked to add up
+    to the engine's product totals.
     """
-    import bw2calc as bc
-    import bw2data as bd
+    import numpy as np
 
-    from lca_engine.brightway_project import METHODS, ghg_flow_keys
-    from lca_engine.footprint import adjoint_scores, write_foreground
+    from lca_engine.compiled import compile_model
+    from lca_engine.solver import INVENTORY_FLOWS
 
-    try:  # silences bw2calc's warning about methods with no flows in this product
-        from lca_engine.footprint import _quiet_empty_methods as quiet
-    except ImportError:  # pragma: no cover - the engine renamed it: only a warning is lost
-        quiet = contextlib.nullcontext  # type: ignore[assignment]  # same use: no-arg context
-
-    ws.activate_brightway()
-    write_foreground(model)
-    per_role, ids = adjoint_scores(model)
+    solver = ws.solver(model.scenario.gwp_horizon)
+    per_role, ids = solver.solve_product(model)
     split: dict[str, dict[str, float]] = {
         stage: {role: per_role[role][ids[f"stage:{stage}"]] for role in ("total", *GHG_ROLES)}
         for stage in STAGES}
-    flows = ghg_flow_keys()
-    rows = {}
-    with quiet():
-        lca = bc.LCA({ids["product"]: 1.0}, METHODS["total"])
-        lca.lci()
-        for role in ("co2_non_fossil", "co2_uptake"):
-            node = bd.get_node(database=flows[role][0], code=flows[role][1])
-            rows[role] = lca.dicts.biosphere.get(node.id)
-        for stage in STAGES:
-            lca.lci({ids[f"stage:{stage}"]: 1.0})
-            inventory_sum = lca.inventory.sum(axis=1)
-            for role, name in (("co2_non_fossil", "biogenic_co2_emissions_kg"),
-                               ("co2_uptake", "biogenic_carbon_removals_kg_co2")):
-                row = rows[role]
-                split[stage][name] = float(inventory_sum[row, 0]) if row is not None else 0.0
+    compiled = compile_model(model, solver)
+    for role, name in INVENTORY_FLOWS.items():
+        per_stage = np.bincount(compiled.stage,
+                                weights=compiled.amount * solver.flows[role][compiled.dataset],
+                                minlength=len(STAGES))
+        for index, stage in enumerate(STAGES):
+            split[stage][name] = float(per_stage[index])
     checks = [("total", result.total_kg_co2e)] + [(r, result.ghg[r]) for r in GHG_ROLES]
     checks += [(k, result.biogenic_carbon[k]) for k in ("biogenic_co2_emissions_kg",
                                                         "biogenic_carbon_removals_kg_co2")]

@@ -131,7 +131,11 @@ def test_low_temperature_solder(workspace, tmp_path: Path, baseline) -> None:  #
     variant = one(workspace, tmp_path, "changes:\n  - scenario: {factory: {solder: LTS}}\n")
     reflow = baseline.quantities["reflow_kwh"]  # at 10.9 kW; LTS ovens run at 9.7 kW
     expected = -reflow * (1 - 9.7 / 10.9) * F["grid.cn.east.lca"]
-    assert variant.by_stage_delta["manufacturing"] == pytest.approx(expected, rel=REL)
+    # Brightway stores the factory's kWh as float32 (relative step 6e-8), and the delta is a
+    # difference of two such totals of ~4.75 kg: allow two float32 steps of the stage
+    stored = 2 * 6e-8 * baseline.by_stage["manufacturing"]
+    assert variant.by_stage_delta["manufacturing"] == pytest.approx(expected, rel=REL,
+                                                                    abs=stored)
 
 
 def test_transport_mode_shift_to_air(workspace, baseline) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,15 @@ from .engine import (
     upgrade,
 )
 from .importer import FileOutcome, ImportReport, import_paths
-from .queries import PartView, ProductSummary, ProductView, list_products, part_view, product_view
+from .queries import (
+    PartView,
+    ProductSummary,
+    ProductView,
+    list_products,
+    part_view,
+    product_view,
+    product_views,
+)
 
 __all__ = [
     "DatabaseError",
@@ -71,6 +79,14 @@ class MaterialDatabase:
         if view is None:
             raise KeyError(key)
         return view
+
+    def products_by_number(self, product_numbers: Sequence[str], *, exemptions: bool = True
+                           ) -> dict[str, ProductView]:
+        """Several products read in one snapshot, a few queries for the whole batch
+        (``exemptions=False``: the substances' declared exemptions are left unread)."""
+        self.require_schema()
+        with read_snapshot(self.sessions) as session:
+            return product_views(session, product_numbers, exemptions=exemptions)
 
     def dispose(self) -> None:
         self.engine.dispose()

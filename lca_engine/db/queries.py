@@ -12,6 +12,7 @@ is a data gap.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -250,8 +251,11 @@ class _Composition:
     materials: list[MaterialView] = field(default_factory=list)
 
 
-def _compositions(session: Session, part_numbers: set[str]) -> dict[str, _Composition]:
-    """Current versions of parts with their materials and substances, in three queries."""
+def _compositions(session: Session, part_numbers: set[str], *, exemptions: bool = True
+                  ) -> dict[str, _Composition]:
+    """Current versions of parts with their materials and substances, in three queries
+    (``exemptions=False`` leaves the substances' declared exemptions unread: a footprint does
+    not need them, and decoding them is a third of a catalogue's read time)."""
     if not part_numbers:
         return {}
     pv, part, decl, hm, ms = (m.PartVersion, m.Part, m.Declaration, m.HomogeneousMaterial,
@@ -284,16 +288,18 @@ def _compositions(session: Session, part_numbers: set[str]) -> dict[str, _Compos
                             declared_value=row.declared_value, declared_unit=row.declared_unit)
         materials[row.id] = view
         by_version[row.part_version_id].materials.append(view)
+    columns = [ms.material_id, ms.name, ms.cas, ms.mass_g, ms.concentration_ppm]
     for row in session.execute(
-            select(ms.material_id, ms.name, ms.cas, ms.mass_g, ms.concentration_ppm,
-                   ms.exemptions)
+            select(*columns, *([ms.exemptions] if exemptions else []))
             .join(hm, hm.id == ms.material_id).join(pv, pv.id == hm.part_version_id)
             .join(part, current).order_by(ms.id)):
         materials[row.material_id].substances.append(SubstanceView(
             name=row.name, cas=row.cas, mass_g=row.mass_g,
             concentration_ppm=row.concentration_ppm,
-            exemptions=[e["identity"] or "" for e in row.exemptions or []],
-            exemption_details=[_exemption_detail(e) for e in row.exemptions or []]))
+            exemptions=[e["identity"] or "" for e in row.exemptions or []]
+            if exemptions else [],
+            exemption_details=[_exemption_detail(e) for e in row.exemptions or []]
+            if exemptions else []))
     return found
 
 
@@ -480,49 +486,77 @@ def _aggregate_materials(nodes: list[BomNode],
 
 
 def product_view(session: Session, product_number: str) -> ProductView | None:
-    product = session.execute(
+    return product_views(session, [product_number]).get(product_number)
+
+
+def product_views(session: Session, product_numbers: Sequence[str], *, exemptions: bool = True
+                  ) -> dict[str, ProductView]:
+    """Several products in one pass: the BoM lines, the compositions of every part and the
+    quality flags are each read in one query for the whole batch (a catalogue's
+    ``footprint --all`` reads its products in batches instead of one by one)."""
+    products = session.execute(
         select(m.Product.id, m.Product.product_number, m.Product.name, m.Product.bom_file,
                m.Product.bom_sha256)
-        .where(m.Product.product_number == product_number)).one_or_none()
-    if product is None:
-        return None
+        .where(m.Product.product_number.in_(list(product_numbers)))).all()
+    if not products:
+        return {}
     bl = m.BomLine
-    lines = session.execute(
-        select(bl.part_number, bl.parent_part_number, bl.quantity, bl.name, bl.mass_g,
-               bl.category).where(bl.product_id == product.id).order_by(bl.position)).all()
-    compositions = _compositions(session, {line.part_number for line in lines})
-    children: dict[str | None, list[Any]] = defaultdict(list)
-    for line in lines:
-        children[line.parent_part_number].append(line)
-
-    def build(line: Any, multiplier: float) -> BomNode:
-        composition = compositions.get(line.part_number)
-        unit_g = _fill_chemical(composition, line.mass_g) if composition is not None else None
-        if composition is not None and composition.mass_g is not None:
-            own, source = composition.mass_g, "fmd"
-        elif line.mass_g is not None:
-            own, source = line.mass_g, "bom"
-        elif unit_g is not None:  # a chemical product counted in g / kg: one unit of it
-            own, source = unit_g, "fmd"
-        else:
-            own, source = None, None
-        node = BomNode(part_number=line.part_number,
-                       name=line.name or (composition.name if composition else None),
-                       quantity=line.quantity, parent_part_number=line.parent_part_number,
-                       category=line.category, own_mass_g=own, mass_source=source,
-                       declared=composition is not None,
-                       total_quantity=multiplier * line.quantity)
-        node.children = [build(child, node.total_quantity)
-                         for child in children.get(line.part_number, [])]
-        return node
-
-    tree = [build(line, 1.0) for line in children.get(None, [])]
+    lines_of: dict[int, list[Any]] = defaultdict(list)
+    for line in session.execute(
+            select(bl.product_id, bl.part_number, bl.parent_part_number, bl.quantity, bl.name,
+                   bl.mass_g, bl.category).where(bl.product_id.in_([p.id for p in products]))
+            .order_by(bl.product_id, bl.position)):
+        lines_of[line.product_id].append(line)
+    compositions = _compositions(session, {line.part_number for lines in lines_of.values()
+                                           for line in lines}, exemptions=exemptions)
     declaration_ids = {c.declaration_id for c in compositions.values()}
-    flags = _flags(session, (m.QualityFlag.product_id == product.id)
-                   | m.QualityFlag.declaration_id.in_(declaration_ids))
-    return ProductView(product_number=product.product_number, name=product.name,
-                       bom_file=product.bom_file, tree=tree, flags=flags,
-                       part_materials={pn: c.materials for pn, c in compositions.items()},
-                       declarations={pn: (c.file_name, c.sha256)
-                                     for pn, c in compositions.items()},
-                       bom_sha256=product.bom_sha256)
+    qf = m.QualityFlag
+    flag_rows = session.execute(
+        select(qf.product_id, qf.declaration_id, qf.code, qf.severity, qf.message,
+               qf.part_number, qf.material, qf.field, qf.line)
+        .where(qf.product_id.in_([p.id for p in products])
+               | qf.declaration_id.in_(declaration_ids)).order_by(qf.id)).all()
+    views = {}
+    for product in products:
+        lines = lines_of.get(product.id, [])
+        children: dict[str | None, list[Any]] = defaultdict(list)
+        for line in lines:
+            children[line.parent_part_number].append(line)
+
+        def build(line: Any, multiplier: float, children: dict[str | None, list[Any]] = children
+                  ) -> BomNode:
+            composition = compositions.get(line.part_number)
+            unit_g = (_fill_chemical(composition, line.mass_g) if composition is not None
+                      else None)
+            if composition is not None and composition.mass_g is not None:
+                own, source = composition.mass_g, "fmd"
+            elif line.mass_g is not None:
+                own, source = line.mass_g, "bom"
+            elif unit_g is not None:  # a chemical product counted in g / kg: one unit of it
+                own, source = unit_g, "fmd"
+            else:
+                own, source = None, None
+            node = BomNode(part_number=line.part_number,
+                           name=line.name or (composition.name if composition else None),
+                           quantity=line.quantity, parent_part_number=line.parent_part_number,
+                           category=line.category, own_mass_g=own, mass_source=source,
+                           declared=composition is not None,
+                           total_quantity=multiplier * line.quantity)
+            node.children = [build(child, node.total_quantity)
+                             for child in children.get(line.part_number, [])]
+            return node
+
+        tree = [build(line, 1.0) for line in children.get(None, [])]
+        mine = {line.part_number for line in lines}
+        own = {pn: c for pn, c in compositions.items() if pn in mine}
+        own_declarations = {c.declaration_id for c in own.values()}
+        flags = [FlagView(r.code, r.severity, r.message, r.part_number, r.material, r.field,
+                          r.line) for r in flag_rows
+                 if r.product_id == product.id or r.declaration_id in own_declarations]
+        views[product.product_number] = ProductView(
+            product_number=product.product_number, name=product.name,
+            bom_file=product.bom_file, tree=tree, flags=flags,
+            part_materials={pn: c.materials for pn, c in own.items()},
+            declarations={pn: (c.file_name, c.sha256) for pn, c in own.items()},
+            bom_sha256=product.bom_sha256)
+    return views
