@@ -161,11 +161,11 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
     packaging = np.array([p.category == PACKAGING for p in model.parts], dtype=bool)
     index = solver.index
     try:
-        dataset = np.array([index[d] for d in datasets], dtype=np.int64)
+        columns_of = np.array([index[d] for d in datasets], dtype=np.int64)
     except KeyError:
-        dataset = np.array([solver.column(d) for d in datasets], dtype=np.int64)
+        columns_of = np.array([solver.column(d) for d in datasets], dtype=np.int64)
     return CompiledProduct(
-        product=model.product_number, dataset=dataset,
+        product=model.product_number, dataset=columns_of,
         amount=stored_amounts(exchange, path, path_is_exchange, group),
         stage=np.array(columns[4], dtype=np.int64),
         part=np.array(columns[5], dtype=np.int64),
@@ -198,9 +198,11 @@ def stored_amounts(exchange: np.ndarray, path: np.ndarray, path_is_exchange: np.
         # order they are stored; np.add.at accumulates in index order, in the array's dtype
         local = np.unique(group[shared], return_inverse=True)[1]
         sums32 = np.zeros((len(flat), int(local.max()) + 1), dtype=np.float32)
-        np.add.at(sums32, (slice(None), local), flat[:, shared].astype(np.float32))
+        # (numpy's stubs do not type a tuple index in ufunc.at, which numpy accepts)
+        np.add.at(sums32, (slice(None), local),  # type: ignore[arg-type]
+                  flat[:, shared].astype(np.float32))
         sums = np.zeros(sums32.shape)
-        np.add.at(sums, (slice(None), local), flat[:, shared])
+        np.add.at(sums, (slice(None), local), flat[:, shared])  # type: ignore[arg-type]
         ratio = np.divide(sums32.astype(float), sums, out=np.zeros_like(sums), where=sums != 0)
         own[:, shared] = flat[:, shared] * ratio[:, local]
     own = own.reshape(shape)

@@ -253,7 +253,7 @@ class _Rows:
         exchange = np.zeros(len(self.dataset))
         path = np.asarray(self.default_path, dtype=float).copy()
         mix_input: dict[tuple[int, str], float] = {}
-        for i in np.flatnonzero(compiled.path_is_exchange):
+        for i in np.flatnonzero(compiled.path_is_exchange).tolist():
             mix_input[(int(compiled.stage[i]), compiled.keys[i][0])] = float(compiled.exchange[i])
         if mix_input:
             for row_key, row in self.index.items():
@@ -317,9 +317,9 @@ def sweep_compiled(baseline: Design, rules: RuleSet, solver: Solver, variant_fil
         return points, base_total, "compiled point by point (not affine in the parameter)"
     size = len(rows.dataset)
     (e0, p0), (e1, p1) = ends  # type: ignore[misc]
-    t = (np.asarray(values) - values[0]) / span
-    exchange = e0 + t[:, None] * (e1 - e0)
-    path = p0 + t[:, None] * (p1 - p0)
+    fraction = (np.asarray(values) - values[0]) / span
+    exchange = e0 + fraction[:, None] * (e1 - e0)
+    path = p0 + fraction[:, None] * (p1 - p0)
     flags = np.asarray(rows.path_is_exchange)
     amount = stored_amounts(exchange, path, np.broadcast_to(flags, exchange.shape),
                             np.asarray(rows.group))
@@ -493,7 +493,7 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
         return i
 
     changed = {c: changes(c) for c in range(len(space.choices))}
-    probes: list[tuple[int, int, int, int]] = []
+    pair_probes: list[tuple[int, int, int, int]] = []
     for c1, c2 in itertools.combinations(range(len(space.choices)), 2):
         if not changed[c1] or not changed[c2]:
             continue
@@ -502,9 +502,9 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
                   for _ in range(2)}
         for o1, o2 in sorted(pairs):
             compile_picks({c1: o1, c2: o2})
-            probes.append((c1, o1, c2, o2))
+            pair_probes.append((c1, o1, c2, o2))
     interactions: list[tuple[str, str]] = []
-    for c1, o1, c2, o2 in probes:
+    for c1, o1, c2, o2 in pair_probes:
         if find(c1) == find(c2) and (space.choices[c1][0], space.choices[c2][0]) in interactions:
             continue
         e, p, m = arrays({c1: o1, c2: o2})
@@ -536,8 +536,8 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
         exchange = np.array([e for e, _, _ in table]) - be
         path = np.array([p for _, p, _ in table]) - bp
         mass = np.array([m for _, _, m in table]) - bm  # combos × (g, years)
-        options = [space.choices[c][1] for c in members]
-        cost = np.array([sum(options[k][o].cost for k, o in enumerate(combo))
+        member_options = [space.choices[c][1] for c in members]
+        cost = np.array([sum(member_options[k][o].cost for k, o in enumerate(combo))
                          for combo in combos])
         clusters.append(_Cluster(tuple(members), combos, exchange, path, mass, cost))
     size = len(rows.dataset)
@@ -552,13 +552,13 @@ def compile_space(space: Space, baseline: Design, rules: RuleSet, solver: Solver
         picks = tuple(int(rng.integers(n)) for n in sizes)
         full = compile_model(build_model(_apply(space, baseline, dict(enumerate(picks))),
                                          rules), solver)
-        got = float(result.evaluate(np.array([picks]))[0][0])
+        summed = float(result.evaluate(np.array([picks]))[0][0])
         expected = full.total(unit)
-        error = abs(got - expected) / max(abs(expected), 1e-12)
-        worst = max(worst, error)
-        if error > 1e-9:
+        relative = abs(summed - expected) / max(abs(expected), 1e-12)
+        worst = max(worst, relative)
+        if relative > 1e-9:
             raise SpaceError(f"{space.source}: the design {result.labels(picks)} gives "
-                             f"{expected:.12g} kg compiled in full but {got:.12g} from its "
+                             f"{expected:.12g} kg compiled in full but {summed:.12g} from its "
                              "choices' updates: its choices interact beyond pairs")
     result.verified, result.worst_verify = space.spec.verify, worst
     result.seconds = round(time.perf_counter() - started, 3)
@@ -619,7 +619,7 @@ def _plan(self: CompiledSpace) -> _Plan:
     untouched = ~touched.any(axis=0)
     fixed = (base_amount * self.unit[datasets] * untouched) @ onehot
     groups: dict[tuple[int, ...], list[int]] = {}
-    for row in np.flatnonzero(~untouched):
+    for row in np.flatnonzero(~untouched).tolist():
         groups.setdefault(tuple(np.flatnonzero(touched[:, row]).tolist()), []).append(row)
     factors = []
     for members, group_rows in groups.items():

@@ -35,6 +35,7 @@ from .product_model import (
     ProductModel,
     build_model,
 )
+from .reconciliation import reconcile
 from .solver import (
     Solver,
     biogenic_inventory,
@@ -42,7 +43,6 @@ from .solver import (
     quiet_empty_methods,
     write_foreground,
 )
-from .reconciliation import reconcile
 
 #: Attributions must add back to Brightway's total within this relative tolerance.
 CLOSURE_TOLERANCE = 1e-6

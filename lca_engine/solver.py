@@ -235,7 +235,8 @@ class Solver:
 
     # -- 4. sample ----------------------------------------------------------------------------
 
-    def draws(self, iterations: int, seed: int, *, columns: Sequence[int] | None = None,
+    def draws(self, iterations: int, seed: int, *,
+              columns: Sequence[int] | np.ndarray | None = None,
               gases: str = "together") -> Draws:
         """``λ_total`` of the datasets ``columns`` (all when None) under ``iterations`` draws.
 
