@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from .compliance import ComplianceResult
+    from .explorer import DesignExplorer
     from .footprint import FootprintResult
     from .mapping import RuleSet
     from .product_model import Design, ProductModel
@@ -226,8 +227,10 @@ class Workspace:
         for product in products:
             model = build_model(self.design(product, scenario=scenario), rules)
             by_stage = stage_scores(model, unit)
+            gap_g = sum(gap.mass_g or 0.0 for gap in model.gaps)
             rows.append({"product": product, "total_kg_co2e": sum(by_stage.values()),
-                         "by_stage": by_stage, "data_gaps": len(model.gaps)})
+                         "by_stage": by_stage, "data_gaps": len(model.gaps),
+                         "data_gap_share_of_mass": gap_g / model.mass_g if model.mass_g else 0.0})
             if progress is not None:
                 progress(product, len(products))
         elapsed = time.perf_counter() - started
@@ -266,6 +269,14 @@ class Workspace:
 
         return screen(self.database, key, home=self.home.path, on=on,
                       rohs_category=rohs_category)
+
+    def explorer(self, product_number: str, *, scenario: Path | None = None,
+                 variant_dirs: list[Path] | None = None) -> DesignExplorer:
+        """The design explorer of one product: its baseline solved once, variants evaluated
+        against it on demand (the workbench's live updates; see ``lca_engine.explorer``)."""
+        from .explorer import open_explorer
+
+        return open_explorer(self, product_number, scenario=scenario, variant_dirs=variant_dirs)
 
     def close(self) -> None:
         self.database.dispose()

@@ -1,0 +1,159 @@
+"""What the API and the pages both do, written once: each function is a call into the Python
+API plus the document the CLI's ``--json`` prints for it."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from lca_engine.db import ProductView
+
+from .schemas import DesignBody, ReportForm, VariantRef
+from .state import Workbench
+
+MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
+               "json": "application/json",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+REPORT_FILES = ("info", "plan", "credits")
+
+
+def product_view(wb: Workbench, product: str) -> ProductView:
+    """``gscdm show PRODUCT``'s view; ``LookupError`` (404) for a part or an unknown key."""
+    def read() -> ProductView:
+        try:
+            view = wb.workspace.database.show(product)
+        except KeyError:
+            raise LookupError(f"no product {product!r} in the database") from None
+        if not isinstance(view, ProductView):
+            raise LookupError(f"{product!r} is a part, not a product")
+        return view
+
+    return wb.run(read)
+
+
+def products_document(wb: Workbench) -> dict[str, Any]:
+    """``gscdm products --json``."""
+    return {"products": [p.as_json() for p in wb.run(wb.workspace.database.products)]}
+
+
+def overview_document(wb: Workbench) -> dict[str, Any]:
+    """Every product with its footprint by stage (``gscdm footprint --all --json`` rows) and its
+    compliance status (``gscdm compliance --all --json``), cached until the products change."""
+    def compute() -> dict[str, Any]:
+        products = [p.as_json() for p in wb.workspace.database.products()]
+        footprints = {row["product"]: row for row in
+                      wb.workspace.footprint_all().as_json()["products"]} if products else {}
+        screening = {r["product"]: r for r in compliance_all_document(wb)["products"]}
+        for product in products:
+            number = product["product_number"]
+            product["footprint"] = footprints.get(number)
+            product["compliance"] = (screening.get(number) or {}).get("status")
+        return {"products": products}
+
+    return wb.cached("overview", compute)
+
+
+def compliance_all_document(wb: Workbench, on: date | None = None,
+                            rohs_category: int | None = None) -> dict[str, Any]:
+    """``gscdm compliance --all --json``."""
+    from lca_engine.compliance import load_lists, screen
+
+    def compute() -> dict[str, Any]:
+        ws = wb.workspace
+        lists = load_lists(ws.home.path)  # read once for every product, as the CLI does
+        return {"products": [screen(ws.database, p.product_number, lists=lists, on=on,
+                                    rohs_category=rohs_category).as_json()
+                             for p in ws.database.products()]}
+
+    return wb.run(compute)
+
+
+def resolve_variant(wb: Workbench, product: str, item: VariantRef | DesignBody
+                    ) -> tuple[dict[str, Any], str]:
+    """A variant input → (its YAML content, its source for messages). Files are looked up
+    among the explorer's listed variant files only, never as paths."""
+    if isinstance(item, VariantRef):
+        found = wb.explorer(product).variant_file(item.file)
+        if found.content is None:
+            from lca_engine.variants import VariantError
+
+            raise VariantError(found.error or f"{found.path}: not readable")
+        return found.content, str(found.path)
+    return item.variant(), "request"
+
+
+def compare_document(wb: Workbench, product: str, variants: list[VariantRef | DesignBody],
+                     iterations: int, seed: int) -> dict[str, Any]:
+    """``gscdm compare --json`` for variants given as files or inline designs."""
+    from lca_engine.variants import parse_variant
+
+    def compute() -> dict[str, Any]:
+        explorer = wb.explorer(product)
+        parsed = []
+        for index, item in enumerate(variants):
+            content, source = resolve_variant(wb, product, item)
+            parsed.append(parse_variant(content, source if source != "request"
+                                        else f"variants[{index}]"))
+        return explorer.compare(parsed, iterations=iterations, seed=seed).as_json()
+
+    return wb.run(compute)
+
+
+@dataclass(slots=True)
+class GeneratedReport:
+    content: bytes
+    filename: str
+    media_type: str
+    warnings: list[str]
+
+
+def _safe_name(name: str | None, fallback: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name or "").name).strip("._")
+    return cleaned or fallback
+
+
+def generate_report(wb: Workbench, product: str, form: ReportForm,
+                    uploads: dict[str, tuple[str | None, bytes]]) -> GeneratedReport:
+    """Build, render and write one report as ``gscdm report`` does (a neutrality declaration's
+    serials go to the offset ledger), and return the file's bytes. Uploaded files keep their
+    names, so an error about them names the file the user chose."""
+    from reports import ReportRequest, write_report
+
+    product_view(wb, product)  # 404 before any work
+    with tempfile.TemporaryDirectory(prefix="gscdm-report-") as tmp:
+        folder = Path(tmp)
+        paths: dict[str, Path] = {}
+        for field, (name, content) in uploads.items():
+            target = folder / field
+            target.mkdir()
+            path = target / _safe_name(name, f"{field}.yaml")
+            path.write_bytes(content)
+            paths[field] = path
+        request = ReportRequest(
+            product=product, kind=form.kind, lang=form.lang, report_date=form.date,
+            iterations=form.iterations, seed=form.seed, info=paths.get("info"),
+            plan=paths.get("plan"), credits=paths.get("credits"), standard=form.standard,
+            market=form.market, basis=form.basis, sensitivity=form.sensitivity)
+        extension = form.format
+        filename = f"{_safe_name(product, 'product')}-{form.kind}-{form.lang}.{extension}"
+        output = folder / filename
+
+        def write() -> Any:
+            if form.lang == "zh" and form.format == "pdf":
+                from reports.render import require_cjk_font
+
+                require_cjk_font()
+            return write_report(wb.workspace, request, form.format, output)
+
+        try:
+            written = wb.run(write)
+        except Exception as exc:
+            # name the upload field whose file the message mentions (422 next to that field)
+            exc.fields = {field: path.name for field, path in paths.items()}  # type: ignore[attr-defined]
+            raise
+        return GeneratedReport(output.read_bytes(), filename, MEDIA_TYPES[form.format],
+                               list(written.warnings))
