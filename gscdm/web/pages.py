@@ -47,7 +47,7 @@ def _charts(footprint: dict[str, Any], tr: Translator) -> dict[str, Any]:
               "text": [tr.pct(footprint["by_stage"][s] / total if total else 0.0, 1)
                        for s in STAGES]}
     materials_stage = tr.stage("materials")
-    parts = {"ids": ["root"], "labels": [materials_stage], "parents": [""],
+    parts = {"ids": ["root"], "labels": [materials_stage], "parents": [""], "names": [""],
              "values": [sum(max(p["kg_co2e"], 0.0) for p in footprint["by_part"])]}
     groups: dict[str, float] = {}
     for part in footprint["by_part"]:
@@ -57,17 +57,20 @@ def _charts(footprint: dict[str, Any], tr: Translator) -> dict[str, Any]:
         parts["labels"].append(tr.t("common.packaging") if group == "packaging" else
                                footprint["name"] or footprint["product"])
         parts["parents"].append("root")
+        parts["names"].append("")
         parts["values"].append(value)
     for part in footprint["by_part"]:
         if part["kg_co2e"] > 0:  # a treemap cannot show a credit; the tables list every part
             parts["ids"].append(f"part:{part['part_number']}")
-            parts["labels"].append(f"{part['part_number']} {part['name'] or ''}".strip())
+            parts["labels"].append(part["part_number"])
+            parts["names"].append(part["name"] or "")
             parts["parents"].append(f"group:{part['group']}")
             parts["values"].append(part["kg_co2e"])
     positive = [m for m in footprint["by_material"] if m["kg_co2e"] > 0]
     materials = {"ids": ["root"] + [f"m:{m['dataset']}" for m in positive],
                  "labels": [materials_stage] + [m["material"] for m in positive],
                  "parents": [""] + ["root"] * len(positive),
+                 "names": [""] + [m["dataset"] for m in positive],
                  "values": [sum(m["kg_co2e"] for m in positive)]
                  + [m["kg_co2e"] for m in positive]}
     return {"unit": unit, "stages": stages, "parts": parts, "materials": materials}
@@ -100,9 +103,13 @@ def explorer_page(request: Request, product: str) -> Response:
                  "texts": {**{key: texts(f"explorer.{key}") for key in keys},
                            "modes": {m: texts.tr.opt(f"modes.{m}", m)
                                      for m in options["transport_modes"]}}}
+    # the groups that make up at least 1 % of the mass come first (at most 12); the rest fold
+    mass = sum(g["mass_g"] for g in options["groups"])
+    main_groups = max(1, min(12, sum(1 for g in options["groups"]
+                                     if mass and g["mass_g"] >= 0.01 * mass)))
     return render_page(request, "explorer.html.j2", {
         "section": "products", "stages": STAGES, "product": product, "name": view.name,
-        "options": options, "page_data": page_data})
+        "options": options, "page_data": page_data, "main_groups": main_groups})
 
 
 @router.get("/products/{product}/compliance", response_class=HTMLResponse)

@@ -299,25 +299,34 @@
       return;
     }
     $("save-message").innerHTML = `${html(T.saved.replace("{path}", data.path))}<br>${html(T.compare_cmd)} <code>${html(data.command)}</code>`;
-    loadFiles();
+    loadFiles(data.file);
   });
 
-  async function loadFiles() {
+  let files = [];
+  async function loadFiles(selected) {
     const response = await fetch(api + "/variants");
-    const data = await response.json();
-    const list = $("variant-files");
-    list.innerHTML = data.variants.length ? "" : `<li class="muted">${html(T.no_files)}</li>`;
-    for (const file of data.variants) {
-      const li = document.createElement("li");
-      li.innerHTML = `<strong>${html(file.name)}</strong> <code>${html(file.file)}</code> ` +
-        (file.content ? `<button type="button">${html(T.load)}</button>` : `<em>${html(T.unreadable)}</em>`) +
-        (file.description ? `<br><small>${html(file.description)}</small>` : "") +
-        (file.error ? `<br><small class="field-error">${html(file.error)}</small>` : "");
-      const button = li.querySelector("button");
-      if (button) button.addEventListener("click", () => apply(file.content));
-      list.appendChild(li);
+    files = (await response.json()).variants;
+    const chooser = $("variant-file");
+    chooser.innerHTML = files.length ? "" : `<option value="">${html(T.no_files)}</option>`;
+    for (const file of files) {
+      const option = document.createElement("option");
+      option.value = file.file;
+      option.textContent = `${file.name} (${file.file})` + (file.content ? "" : ` — ${T.unreadable}`);
+      chooser.appendChild(option);
     }
+    if (selected) chooser.value = selected;
+    describeFile();
   }
+  function describeFile() {
+    const file = files.find((f) => f.file === $("variant-file").value);
+    $("variant-file-info").textContent = file ? (file.error || file.description || "") : "";
+    $("load-file").disabled = !(file && file.content);
+  }
+  $("variant-file").addEventListener("change", describeFile);
+  $("load-file").addEventListener("click", () => {
+    const file = files.find((f) => f.file === $("variant-file").value);
+    if (file && file.content) apply(file.content);
+  });
 
   function apply(content) {
     // reset to the baseline, then map each change onto the form

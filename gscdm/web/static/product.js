@@ -14,9 +14,9 @@
   for (const [id, tree] of [["part-chart", data.parts], ["material-chart", data.materials]]) {
     Plotly.newPlot(id, [{
       type: "treemap", ids: tree.ids, labels: tree.labels, parents: tree.parents,
-      values: tree.values, branchvalues: "total", textinfo: "label+value+percent root",
-      texttemplate: "%{label}<br>%{value:.2f}<br>%{percentRoot:.1%}",
-      hovertemplate: "%{label}<br>%{value:.3f} " + data.unit + "<extra></extra>",
+      values: tree.values, customdata: tree.names, branchvalues: "total",
+      texttemplate: "%{label}<br>%{value:.2f} (%{percentRoot:.1%})",
+      hovertemplate: "%{label}<br>%{customdata}<br>%{value:.3f} " + data.unit + "<extra></extra>",
     }], {margin: {l: 0, r: 0, t: 0, b: 0}, height: 380, font: font}, config);
   }
 })();
