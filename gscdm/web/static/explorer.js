@@ -21,6 +21,7 @@
   let timer = null;
   let errorSlots = [];  // change index → id of the element that shows its error
   let params = null;  // ${name} values of a loaded variant file
+  const SCENARIO_FIELDS = {lifetime_years: "sc-lifetime-err"};
 
   // -- recycled content per material group ----------------------------------------------------
   const groupRows = Array.from(document.querySelectorAll("tr.group-row"));
@@ -86,7 +87,7 @@
         field(`c-${n}-to`, T.to_name, `<input id="c-${n}-to" value="${v("to", "Moulded bamboo fibre cushion (bio-based)")}">`) +
         field(`c-${n}-togroup`, T.to_group, `<input id="c-${n}-togroup" list="dl-groups" value="${v("togroup", "Paper and board")}">`) +
         field(`c-${n}-ratio`, T.mass_ratio, `<input id="c-${n}-ratio" type="number" min="0" step="0.01" value="${v("ratio", 1)}">`) +
-        `<span class="field"><input type="checkbox" id="c-${n}-bio" ${values.bio === false ? "" : "checked"}><label for="c-${n}-bio">${html(T.bio_based)}</label></span>`;
+        `<span class="field check"><input type="checkbox" id="c-${n}-bio" ${values.bio === false ? "" : "checked"}><label for="c-${n}-bio">${html(T.bio_based)}</label></span>`;
     } else if (kind === "remove") {
       body = select + material;
     } else if (kind === "scale") {
@@ -198,21 +199,30 @@
 
   function clearErrors() {
     for (const el of document.querySelectorAll(".field-error")) el.textContent = "";
-    for (const el of document.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+    for (const el of document.querySelectorAll("[aria-invalid]")) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    }
   }
 
   function showErrors(detail, fallback) {
     for (const error of detail) {
       const loc = error.loc || [];
       let slot = fallback;
-      if (loc[1] === "changes" && Number.isInteger(loc[2]) && errorSlots[loc[2]]) slot = errorSlots[loc[2]];
-      else if (loc[1] === "name") slot = "save-name-err";
+      if (loc[1] === "changes" && Number.isInteger(loc[2]) && errorSlots[loc[2]]) {
+        slot = errorSlots[loc[2]];
+        // a scenario value's own field: loc [..., "scenario", "scenario", "lifetime_years"]
+        if (slot === "sc-err" && SCENARIO_FIELDS[loc[5]]) slot = SCENARIO_FIELDS[loc[5]];
+      } else if (loc[1] === "name") slot = "save-name-err";
       else if (loc[1] === "iterations") slot = "mc-err";
       const el = $(slot);
       el.textContent = (el.textContent ? el.textContent + " " : "") + error.msg;
-      const owner = el.closest(".change, tr, fieldset");
-      const input = owner && owner.querySelector("input, select");
-      if (input) input.setAttribute("aria-invalid", "true");
+      const owner = el.closest(".change, tr");
+      const input = $(slot.replace(/-err$/, "")) || (owner && owner.querySelector("input, select"));
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", slot);
+      }
     }
   }
 
@@ -243,6 +253,7 @@
     if (mine !== sequence) return;  // a newer request is on its way: show only the latest
     clearErrors();
     document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+    $("result").classList.toggle("stale", !response.ok);  // old numbers are not this design's
     if (!response.ok) {
       $("result-error").textContent = T.error;
       showErrors(data.detail || [{loc: [], msg: data.message || response.statusText}], "result-error");
