@@ -49,9 +49,27 @@ _INDEX = re.compile(r"changes\[(\d+)\]")
 
 def evaluate_variants(explorer: DesignExplorer, variants: list[Variant]
                       ) -> tuple[dict[str, float], list[VariantResult], dict[str, Design]]:
-    """Variants → (baseline by stage, results, final designs): the solver boundary."""
+    """Variants → (baseline by stage, results, final designs): the solver boundary. ``unit`` is
+    whatever ``Workspace._baseline`` scores with (the adjoint unit scores, or the compiled
+    solver where that is merged); ``compare_variants`` takes either."""
     return compare_variants(explorer.baseline, variants, explorer.rules, explorer.unit,
                             explorer.brightway_total)
+
+
+def sampled_totals(explorer: DesignExplorer, models: dict[str, ProductModel], iterations: int,
+                   seed: int) -> dict[str, Any]:
+    """Each design's total per Monte Carlo iteration, all on the same draws: the Monte Carlo
+    boundary. With the compiled solver (``lca_engine.compiled``) its shared vectorised draws are
+    used, as ``Workspace.compare`` does there; without it, the bw2calc draws of
+    ``variants.correlated_monte_carlo``, solved once per (iterations, seed) and kept."""
+    try:
+        from .compiled import compile_model, monte_carlo  # type: ignore[import-not-found]
+    except ImportError:
+        return explorer._kept_draw_totals(models, iterations, seed)
+    labels = list(models)
+    draws = monte_carlo([compile_model(models[label], explorer.unit) for label in labels],
+                        explorer.unit, iterations, seed)
+    return {label: draws.totals[:, i] for i, label in enumerate(labels)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +148,7 @@ class DesignExplorer:
                      seed: int) -> None:
         """P(lower than the baseline) and P5/P50/P95 of each delta, from correlated sampling
         (every design scored on the same background draw), equal to ``gscdm compare
-        --iterations N --seed S``: the draws are those of ``correlated_monte_carlo``, solved
-        once per (iterations, seed) and kept, so a further design costs dot products only."""
+        --iterations N --seed S`` (see ``sampled_totals``)."""
         import numpy as np
 
         from .product_model import build_model
@@ -140,7 +157,7 @@ class DesignExplorer:
         for result in comparison.variants:
             models[result.name] = build_model(designs[result.name], self.rules,
                                               variant=sanitise(result.name))
-        totals = self._sampled_totals(models, iterations, seed)
+        totals = sampled_totals(self, models, iterations, seed)
         for result in comparison.variants:
             delta = totals[result.name] - totals["baseline"]
             result.probability_lower = float(np.mean(delta < 0))
@@ -188,8 +205,8 @@ class DesignExplorer:
         self._samples = (key, rows, scores)
         return rows, scores
 
-    def _sampled_totals(self, models: dict[str, ProductModel], iterations: int, seed: int
-                        ) -> dict[str, Any]:
+    def _kept_draw_totals(self, models: dict[str, ProductModel], iterations: int, seed: int
+                          ) -> dict[str, Any]:
         """Each design's total per iteration on the kept draws; a proxy's extra (mapping)
         uncertainty is drawn once per (part, material, dataset) and iteration, in the order
         ``correlated_monte_carlo`` draws it."""

@@ -268,6 +268,29 @@ def test_sweep_equals_gscdm_sweep(client: TestClient, workspace: Workspace) -> N
                                                 "param": "share=1..2"})) == [["body", "param"]]
 
 
+def test_explore_design_space(client: TestClient, workspace: Workspace) -> None:
+    spaces = client.get(f"{P}/spaces").json()["spaces"]
+    names = [s["file"] for s in spaces]
+    assert all(name.endswith((".yaml", ".yml")) for name in names)
+    assert client.post(f"{P}/explore", json={"space": "nope.yaml"}).status_code == 404
+    assert locs(client.post(f"{P}/explore", json={"space": "../x.yaml"})) == [
+        ["body", "space"]]
+    assert locs(client.post(f"{P}/explore", json={"space": "s.yaml", "top": 0})) == [
+        ["body", "top"]]
+    if not names:
+        return
+    response = client.post(f"{P}/explore", json={"space": names[0], "top": 3})
+    if not hasattr(workspace, "explore"):
+        assert response.status_code == 501  # this build has no design-space exploration
+        assert response.json()["error"] == "not-implemented"
+        return
+    assert response.status_code == 200, response.text
+    expected = workspace.explore("NB14-G5", Path(spaces[0]["path"]), top=3).as_json()
+    got = response.json()
+    for key in ("product", "space", "size", "evaluated"):  # timings differ between runs
+        assert got[key] == expected[key], key
+
+
 # -- compliance, factors, reports ----------------------------------------------------------------
 
 def test_compliance_is_the_cli_document(client: TestClient, workspace: Workspace) -> None:

@@ -8,6 +8,7 @@
 | ``GET /api/products/{p}/footprint`` | ``gscdm footprint P --json [--iterations N]`` |
 | ``POST /api/products/{p}/compare`` | ``gscdm compare P --variant … --json`` |
 | ``POST /api/products/{p}/sweep`` | ``gscdm sweep P --variant F --param … --json`` |
+| ``GET /api/products/{p}/spaces``, ``POST …/explore`` | ``gscdm explore P --space F --json`` |
 | ``GET /api/products/{p}/explorer`` | what the explorer's forms offer |
 | ``POST /api/products/{p}/explorer/evaluate`` | one design, ``compare`` JSON |
 | ``GET/POST /api/products/{p}/variants`` | variant files: list, save |
@@ -28,6 +29,7 @@ from .schemas import (
     CompareRequest,
     ComplianceQuery,
     EvaluateRequest,
+    ExploreRequest,
     FactorQuery,
     FootprintQuery,
     ReportForm,
@@ -37,11 +39,13 @@ from .schemas import (
 from .service import (
     compare_document,
     compliance_all_document,
+    explore_document,
     generate_report,
     overview_document,
     product_view,
     products_document,
     resolve_variant,
+    space_files,
 )
 from .state import Workbench
 
@@ -95,6 +99,21 @@ def sweep(request: Request, product: str, body: SweepRequest) -> JSON:
         return wb.explorer(product).sweep(content, body.param, source=source).as_json()
 
     return wb.run(compute)
+
+
+@router.get("/products/{product}/spaces", summary="Design-space files of the product")
+def list_spaces(request: Request, product: str) -> JSON:
+    return {"spaces": [{"file": p.name, "path": str(p)}
+                       for p in space_files(_wb(request), product)]}
+
+
+@router.post("/products/{product}/explore",
+             summary="Explore a design space: best designs and Pareto fronts (gscdm explore "
+                     "--json)", responses={501: {"description": "no exploration in this build"}})
+def explore(request: Request, product: str, body: ExploreRequest) -> JSON:
+    return explore_document(_wb(request), product, body.space, objective=body.objective,
+                            constraints=list(body.constraints), top=body.top,
+                            iterations=body.iterations, seed=body.seed)
 
 
 @router.get("/products/{product}/explorer",

@@ -22,10 +22,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lca_engine.workspace import Workspace
+from reports import EnvironmentMissingError
 
 from .assets import mount_assets
 from .errors import EngineInputError, engine_errors, problem
 from .render import render_page
+from .service import ExplorationUnavailableError
 from .state import Workbench
 
 log = logging.getLogger("gscdm.web")
@@ -96,6 +98,18 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(problem("not-found", message), status_code=404)
         return render_page(request, "error.html.j2", {"status": 404, "message": message},
                            status_code=404)
+
+    @app.exception_handler(ExplorationUnavailableError)
+    async def unavailable(request: Request, exc: ExplorationUnavailableError) -> Response:
+        return JSONResponse(problem("not-implemented", str(exc)), status_code=501)
+
+    @app.exception_handler(EnvironmentMissingError)
+    async def environment(request: Request, exc: EnvironmentMissingError) -> Response:
+        # the machine lacks something (a CJK font for a Chinese PDF); the message names the fix
+        if _wants_json(request):
+            return JSONResponse(problem("environment", str(exc)), status_code=503)
+        return render_page(request, "error.html.j2", {"status": 503, "message": str(exc)},
+                           status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

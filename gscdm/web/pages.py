@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from lca_engine.product_model import STAGES
+from reports import EnvironmentMissingError
 from reports.i18n import LOCALES, Translator
 
 from .errors import engine_errors, errors_from_engine
@@ -189,6 +190,8 @@ async def reports_submit(request: Request) -> Response:
     except LookupError as exc:
         return _report_page(request, {**values, "product": product},
                             {"product": str(exc.args[0])}, 404)
+    except EnvironmentMissingError as exc:
+        return _report_page(request, {**values, "product": product}, {"_": str(exc)}, 503)
     except engine_errors() as exc:
         entry = errors_from_engine(exc)[0]
         field = entry["loc"][1] if len(entry["loc"]) > 1 else "_"

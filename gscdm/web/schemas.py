@@ -253,6 +253,16 @@ class SweepRequest(Strict):
                                 description="NAME=START:STOP:STEP, e.g. share=0:1:0.1")]
 
 
+class ExploreRequest(Uncertainty):
+    """A design space file (by name, from the product's BoM folder or ``<home>/spaces/``)."""
+
+    space: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^/\\]+\.ya?ml$")]
+    objective: Annotated[str, Field(min_length=1, max_length=60)] = "kg_co2e"
+    constraints: Annotated[list[Annotated[str, Field(min_length=1, max_length=300)]],
+                           Field(max_length=20)] = []
+    top: Annotated[int, Field(ge=1, le=1000)] = 20
+
+
 class FootprintQuery(Strict):
     iterations: Annotated[int, Field(ge=0, le=10_000)] = 0
     seed: int = 42

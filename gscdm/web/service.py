@@ -157,3 +157,33 @@ def generate_report(wb: Workbench, product: str, form: ReportForm,
             raise
         return GeneratedReport(output.read_bytes(), filename, MEDIA_TYPES[form.format],
                                list(written.warnings))
+
+
+class ExplorationUnavailableError(RuntimeError):
+    """This build's ``Workspace`` has no design-space exploration (HTTP 501)."""
+
+
+def space_files(wb: Workbench, product: str) -> list[Path]:
+    """Design-space files of a product: ``*.yaml`` files with "space" in their name beside its
+    BoM, and every YAML file in ``<home>/spaces/<product>/``."""
+    view = product_view(wb, product)
+    found = sorted(Path(view.bom_file).parent.glob("*space*.y*ml"))
+    own = wb.workspace.home.path / "spaces" / product
+    if own.is_dir():
+        found += sorted(own.glob("*.y*ml"))
+    return found
+
+
+def explore_document(wb: Workbench, product: str, space: str, *, objective: str,
+                     constraints: list[str], top: int, iterations: int, seed: int
+                     ) -> dict[str, Any]:
+    """``gscdm explore PRODUCT --space FILE --json``: the design-space boundary, one call."""
+    path = next((p for p in space_files(wb, product) if p.name == space), None)
+    if path is None:
+        raise LookupError(f"no design space file {space!r} for {product}")
+    explore = getattr(wb.workspace, "explore", None)
+    if explore is None:
+        raise ExplorationUnavailableError("design-space exploration (gscdm explore) is not in "
+                                          "this build of the engine")
+    return wb.run(lambda: explore(product, path, objective=objective, constraints=constraints,
+                                  top=top, iterations=iterations, seed=seed).as_json())
