@@ -444,3 +444,50 @@ def test_serve_refuses_a_remote_host(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["--home", str(tmp_path), "serve", *args])
         assert result.exit_code == 2
         assert "login" in result.stderr or "loopback" in result.stderr
+
+
+def test_benchmark_reconciliation(client: TestClient, workspace: Workspace) -> None:
+    response = client.get(f"{P}/benchmark")
+    page = client.get("/products/NB14-G5").text
+    if not hasattr(workspace, "benchmark"):
+        assert response.status_code == 501  # this build has no benchmark against sheets
+        assert 'id="reconciliation"' not in page
+        return
+    if response.status_code == 404:  # the product lacks the attributes the benchmark needs
+        assert 'id="reconciliation"' in page
+        return
+    assert response.status_code == 200, response.text
+    document = response.json()
+    assert document["product"] == "NB14-G5"
+    assert f"Percentile {document['percentile']:,.0f}" in page
+
+
+def test_gscdm_serve_runs_the_workbench(workspace: Workspace) -> None:
+    """The CLI command itself: a real uvicorn process on a free loopback port."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from gscdm.web.background_server import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gscdm", "--home", str(workspace.home.path), "serve", "--port",
+         str(port), "--log-level", "warning"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/products", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "gscdm serve did not answer in 60 s"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert [p["product_number"] for p in response.json()["products"]] == ["NB14-G5"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

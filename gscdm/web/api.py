@@ -37,6 +37,7 @@ from .schemas import (
     SweepRequest,
 )
 from .service import (
+    benchmark_document,
     compare_document,
     compliance_all_document,
     explore_document,
@@ -99,6 +100,14 @@ def sweep(request: Request, product: str, body: SweepRequest) -> JSON:
         return wb.explorer(product).sweep(content, body.param, source=source).as_json()
 
     return wb.run(compute)
+
+
+@router.get("/products/{product}/benchmark",
+            summary="The footprint among published sheets of comparable products "
+                    "(gscdm benchmark --json)",
+            responses={501: {"description": "no benchmark in this build"}})
+def benchmark(request: Request, product: str) -> JSON:
+    return benchmark_document(_wb(request), product)
 
 
 @router.get("/products/{product}/spaces", summary="Design-space files of the product")

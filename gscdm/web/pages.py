@@ -18,6 +18,7 @@ from .render import PageTexts, render_page, request_lang
 from .schemas import FactorQuery, ReportForm
 from .service import (
     REPORT_FILES,
+    benchmark_document,
     generate_report,
     overview_document,
     product_view,
@@ -86,7 +87,24 @@ def product_page(request: Request, product: str) -> Response:
     tr = PageTexts(request_lang(request)).tr
     return render_page(request, "product.html.j2", {
         "section": "products", "stages": STAGES, "fp": footprint, "view": view,
-        "charts": _charts(footprint, tr)})
+        "charts": _charts(footprint, tr), "benchmark": _reconciliation(wb, product, footprint)})
+
+
+def _reconciliation(wb: Workbench, product: str, footprint: dict[str, Any]
+                    ) -> dict[str, Any] | None:
+    """The benchmark against published sheets where this build has it and the product has the
+    attributes it needs (else the reason); None where the engine has no benchmark."""
+    from .service import BenchmarkUnavailableError
+
+    def compute() -> dict[str, Any]:
+        return benchmark_document(wb, product, footprint["total_kg_co2e"])
+
+    try:
+        return wb.cached(f"benchmark:{product}", compute)
+    except BenchmarkUnavailableError:
+        return None
+    except LookupError as exc:
+        return {"unavailable": str(exc.args[0]) if exc.args else str(exc)}
 
 
 @router.get("/products/{product}/explorer", response_class=HTMLResponse)

@@ -187,3 +187,22 @@ def explore_document(wb: Workbench, product: str, space: str, *, objective: str,
                                           "this build of the engine")
     return wb.run(lambda: explore(product, path, objective=objective, constraints=constraints,
                                   top=top, iterations=iterations, seed=seed).as_json())
+
+
+def benchmark_document(wb: Workbench, product: str, total_kg_co2e: float | None = None
+                       ) -> dict[str, Any]:
+    """``gscdm benchmark PRODUCT --json``: the footprint among published sheets of comparable
+    products (reconciliation). ``ExplorationUnavailableError``-style 501 when this build has no
+    benchmark; ``LookupError`` when the product lacks what the comparison needs."""
+    product_view(wb, product)
+    if total_kg_co2e is not None and hasattr(wb.workspace, "benchmark_total"):
+        return wb.run(lambda: wb.workspace.benchmark_total(product, total_kg_co2e).as_json())
+    benchmark = getattr(wb.workspace, "benchmark", None)
+    if benchmark is None:
+        raise BenchmarkUnavailableError("the benchmark against published sheets (gscdm "
+                                        "benchmark) is not in this build of the engine")
+    return wb.run(lambda: benchmark(product).as_json())
+
+
+class BenchmarkUnavailableError(ExplorationUnavailableError):
+    """This build's ``Workspace`` has no benchmark against published sheets (HTTP 501)."""
