@@ -21,9 +21,11 @@ BENCHES = {
     "footprint": ["bench.footprint"],
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
+    "workbench": ["bench.workbench"],
 }
 QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
-         "variants": ["--variants", "400", "--naive", "5"]}
+         "variants": ["--variants", "400", "--naive", "5"],
+         "workbench": ["--updates", "20", "--cli-repeats", "3"]}
 
 
 def main() -> None:
