@@ -343,11 +343,38 @@ def test_report_form_is_validated(client: TestClient) -> None:
                                                   "iterations": "-5"})) == [
         ["body", "iterations"]]
     # a plan file the report cannot read: 422 naming the upload field
+    assert locs(client.post(f"{P}/reports", data={"kind": "neutrality", "format": "json",
+                                                  "iterations": "0"})) == [["body", "plan"]]
     response = client.post(f"{P}/reports", data={"kind": "neutrality", "format": "json",
-                                                 "iterations": "0"},
-                           files={"plan": ("plan.yaml", b"- not: [a mapping", "text/yaml")})
+                                                 "iterations": "0", "basis": "mean"},
+                           files={"plan": ("plan.yaml", b"- not: [a mapping", "text/yaml"),
+                                  "credits": ("credits.csv", (ROOT / "bom_samples" / "notebook14"
+                                                              / "neutrality" / "credits.csv")
+                                              .read_bytes(), "text/csv")})
     assert response.status_code == 422, response.text
-    assert response.json()["detail"][0]["loc"] == ["body", "plan"]
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "plan"]
+    assert "plan.yaml" in error["msg"] and "YAML" in error["msg"]
+    assert locs(client.post(f"{P}/reports", data={"kind": "datasheet", "format": "pdf",
+                                                  "colour": "red"})) == [["body", "colour"]]
+
+
+def test_neutrality_declaration_with_uploaded_files(client: TestClient,
+                                                   workspace: Workspace) -> None:
+    folder = ROOT / "bom_samples" / "notebook14" / "neutrality"
+    files = {name: (path.name, path.read_bytes()) for name, path in (
+        ("info", folder / "organisation.yaml"), ("plan", folder / "plan.yaml"),
+        ("credits", folder / "credits.csv"))}
+    form = {"kind": "neutrality", "format": "json", "iterations": "100", "basis": "mean",
+            "market": "eu-consumer", "date": "2026-11-21"}
+    missing = client.post(f"{P}/reports", data=form)
+    assert locs(missing) == [["body", "plan"]]  # the plan the declaration needs
+    response = client.post(f"{P}/reports", data=form, files=files)
+    assert response.status_code == 200, response.text
+    assert "2024/825" in response.text  # EU consumer market: no offset-based claim, and why
+    # as gscdm report does: the declaration's credit serials are recorded in the home's ledger
+    ledger = list((workspace.home.path / "offsets").glob("*"))
+    assert ledger and any("NB14-G5" in p.read_text() for p in ledger if p.is_file())
 
 
 # -- errors, pages, assets, binding ------------------------------------------------------------

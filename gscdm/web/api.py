@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from .schemas import (
@@ -32,7 +32,7 @@ from .schemas import (
     ExploreRequest,
     FactorQuery,
     FootprintQuery,
-    ReportForm,
+    ReportUpload,
     SaveRequest,
     SweepRequest,
 )
@@ -197,16 +197,17 @@ def factor(key: str) -> JSON:
              response_class=Response,
              responses={200: {"content": {"application/pdf": {}, "text/html": {},
                                           "application/json": {}}}})
-async def report(request: Request, product: str, form: Annotated[ReportForm, Form()],
-                 info: Annotated[UploadFile | None, File()] = None,
-                 plan: Annotated[UploadFile | None, File()] = None,
-                 credits: Annotated[UploadFile | None, File()] = None) -> Response:
+async def report(request: Request, product: str,
+                 form: Annotated[ReportUpload, Form(media_type="multipart/form-data")]
+                 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     uploads = {}
-    for field, upload in (("info", info), ("plan", plan), ("credits", credits)):
+    for field in ("info", "plan", "credits"):
+        upload = getattr(form, field)
         if upload is not None and upload.filename:
             uploads[field] = (upload.filename, await upload.read())
-    generated = await run_in_threadpool(generate_report, _wb(request), product, form, uploads)
+    generated = await run_in_threadpool(generate_report, _wb(request), product, form.form(),
+                                        uploads)
     return Response(generated.content, media_type=generated.media_type, headers={
         "Content-Disposition": f'attachment; filename="{generated.filename}"'})

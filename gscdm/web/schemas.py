@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
+from fastapi import UploadFile
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -297,3 +298,17 @@ class ReportForm(Strict):
     @classmethod
     def _empty_date(cls, value: Any) -> Any:
         return None if value == "" else value
+
+
+class ReportUpload(ReportForm):
+    """``POST /api/products/{product}/reports``: the report form with its optional files
+    (organisation and study YAML, neutrality plan YAML, retired credits CSV or YAML)."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    info: UploadFile | None = None
+    plan: UploadFile | None = None
+    credits: UploadFile | None = None
+
+    def form(self) -> ReportForm:
+        return ReportForm(**self.model_dump(exclude={"info", "plan", "credits"}))

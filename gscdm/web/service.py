@@ -153,7 +153,11 @@ def generate_report(wb: Workbench, product: str, form: ReportForm,
             written = wb.run(write)
         except Exception as exc:
             # name the upload field whose file the message mentions (422 next to that field)
-            exc.fields = {field: path.name for field, path in paths.items()}  # type: ignore[attr-defined]
+            # the upload's own name first, then the CLI option the message names (--plan FILE)
+            options = [f for f in (*REPORT_FILES, "iterations", "basis", "market", "standard",
+                                   "date", "lang") if f not in paths]
+            exc.fields = {**{field: path.name for field, path in paths.items()},  # type: ignore[attr-defined]
+                          **{field: f"--{field}" for field in options}}
             raise
         return GeneratedReport(output.read_bytes(), filename, MEDIA_TYPES[form.format],
                                list(written.warnings))
