@@ -141,8 +141,23 @@ class DesignExplorer:
                                 baseline_lifetime_years=self.baseline.scenario.lifetime_years)
         if iterations:
             self._uncertainty(comparison, designs, iterations, seed)
+        self._new_gaps(comparison, designs)
         comparison.seconds = round(time.perf_counter() - started, 4)
         return comparison
+
+    def _new_gaps(self, comparison: Comparison, designs: dict[str, Design]) -> None:
+        """A substituted or replacing material that no mapping rule covers adds nothing to the
+        footprint: name it (a note per gap the baseline does not have), so a lower total is
+        never mistaken for a better design."""
+        from .product_model import build_model
+
+        known = {(g.part_number, g.what, g.detail) for g in self.model.gaps}
+        for result in comparison.variants:
+            model = build_model(designs[result.name], self.rules)
+            for gap in model.gaps:
+                if (gap.part_number, gap.what, gap.detail) not in known:
+                    comparison.notes.append(f"{result.name}: {gap.part_number}: {gap.what}: "
+                                            f"{gap.detail} (counted as zero)")
 
     def _uncertainty(self, comparison: Comparison, designs: dict[str, Design], iterations: int,
                      seed: int) -> None:

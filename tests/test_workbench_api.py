@@ -153,6 +153,19 @@ def test_explorer_equals_gscdm_compare(client: TestClient, workspace: Workspace,
     assert web["uncertainty"]["iterations"] == 40
 
 
+def test_explorer_names_an_unmapped_substitute(client: TestClient) -> None:
+    # a made-up material maps to no dataset: it adds nothing, and the result says so
+    response = evaluate(client, {"substitute": {"select": {"part": "NB14-PKG-CUSH"},
+                                                "to": {"name": "Unobtainium foam",
+                                                       "group": "Unobtainium"}}})
+    assert response.status_code == 200, response.text
+    document = response.json()
+    assert any("NB14-PKG-CUSH" in note and "Unobtainium foam" in note
+               for note in document["notes"]), document["notes"]
+    mapped = evaluate(client, A_COVER_75).json()
+    assert mapped["notes"] == []
+
+
 def test_explorer_options(client: TestClient) -> None:
     options = client.get(f"{P}/explorer").json()
     groups = {g["group"]: g for g in options["groups"]}

@@ -293,6 +293,13 @@
       list.appendChild(li);
     }
     $("result-latency").textContent = T.updated.replace("{ms}", Math.round(ms));
+    const notes = $("result-notes");
+    notes.innerHTML = "";
+    for (const note of comparison.notes || []) {
+      const li = document.createElement("li");
+      li.textContent = note;
+      notes.appendChild(li);
+    }
   }
 
   // -- saving and loading variant files ---------------------------------------------------------
