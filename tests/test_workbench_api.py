@@ -423,6 +423,7 @@ def test_pages(client: TestClient) -> None:
         assert 'lang="en"' in response.text
     chinese = client.get("/products/NB14-G5?lang=zh")
     assert "物料清单" in chinese.text and 'lang="zh-Hans"' in chinese.text
+    assert "使用寿命 4 年" in chinese.text  # the functional unit in the page's language
     assert chinese.cookies.get("gscdm_lang") == "zh"
     assert "物料清单" in client.get("/products/NB14-G5").text  # remembered
     client.get("/?lang=en")

@@ -70,9 +70,10 @@ def _charts(footprint: dict[str, Any], tr: Translator) -> dict[str, Any]:
             parts["values"].append(part["kg_co2e"])
     positive = [m for m in footprint["by_material"] if m["kg_co2e"] > 0]
     materials = {"ids": ["root"] + [f"m:{m['dataset']}" for m in positive],
-                 "labels": [materials_stage] + [m["material"] for m in positive],
+                 # the factor's name up to its first comma as the label; all of it on hover
+                 "labels": [materials_stage] + [m["material"].split(",")[0] for m in positive],
                  "parents": [""] + ["root"] * len(positive),
-                 "names": [""] + [m["dataset"] for m in positive],
+                 "names": [""] + [f"{m['material']} ({m['dataset']})" for m in positive],
                  "values": [sum(m["kg_co2e"] for m in positive)]
                  + [m["kg_co2e"] for m in positive]}
     return {"unit": unit, "stages": stages, "parts": parts, "materials": materials}
