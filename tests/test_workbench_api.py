@@ -35,7 +35,8 @@ def workspace(notebook_workspace: Workspace) -> Workspace:
 @pytest.fixture(scope="module")
 def client(workspace: Workspace) -> Iterator[TestClient]:
     app = create_app(workspace, variant_dirs=[VARIANTS])
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with TestClient(app, base_url="http://127.0.0.1:8000",
+                    raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -395,7 +396,7 @@ def test_neutrality_declaration_with_uploaded_files(client: TestClient,
 def test_server_error_logs_and_does_not_leak(workspace: Workspace, caplog: Any,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(workspace)
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
 
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("secret internal detail /etc/passwd")
@@ -464,6 +465,24 @@ def test_everything_is_served_offline(client: TestClient) -> None:
                  "/api/products/{product}/compliance", "/api/factors",
                  "/api/products/{product}/reports"]:
         assert path in schema["paths"], path
+
+
+def test_other_hosts_and_cross_site_writes_are_refused(client: TestClient) -> None:
+    # DNS rebinding: a name that resolves to 127.0.0.1 but is not a loopback name
+    assert client.get("/api/products", headers={"Host": "evil.example"}).status_code == 400
+    # a page of another site posting through the user's browser
+    response = client.post(f"{P}/variants", json={"name": "x", "changes": []},
+                           headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403 and "cross-site" in response.json()["message"]
+    response = client.post("/reports", data={"product": "NB14-G5", "kind": "datasheet",
+                                             "format": "json"},
+                           headers={"Origin": "http://127.0.0.1:9999"})
+    assert response.status_code == 403
+    # the workbench's own pages post with their own origin
+    same = client.post(
+        f"{P}/explorer/evaluate", json={"changes": []},
+        headers={"Origin": "http://127.0.0.1:8000"})
+    assert same.status_code == 200
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2", "[::1]"])

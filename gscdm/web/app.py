@@ -20,12 +20,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from lca_engine.workspace import Workspace
 from reports import EnvironmentMissingError
 
 from .assets import mount_assets
-from .errors import EngineInputError, engine_errors, problem
+from .errors import EngineInputError, SameOriginWritesMiddleware, engine_errors, problem
 from .render import render_page
 from .service import ExplorationUnavailableError
 from .state import Workbench
@@ -33,9 +34,18 @@ from .state import Workbench
 log = logging.getLogger("gscdm.web")
 
 
-def create_app(workspace: Workspace, *, variant_dirs: list[Path] | None = None) -> FastAPI:
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def create_app(workspace: Workspace, *, variant_dirs: list[Path] | None = None,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
     """The workbench over ``workspace``; ``variant_dirs`` are extra folders of variant YAML
-    files listed in the design explorer (saved designs go to ``<home>/variants/``)."""
+    files listed in the design explorer (saved designs go to ``<home>/variants/``).
+
+    ``allowed_hosts`` are the names the server answers to (default: loopback names only). A
+    request for another ``Host`` is refused (DNS rebinding), and so is a form or API write
+    whose ``Origin`` is another site (a web page the user visits cannot post to the local
+    server: saving designs and neutrality declarations change the home)."""
     from importlib.metadata import version
 
     app = FastAPI(title="GSCDM-LCA workbench", version=version("gscdm-lca"),
@@ -46,6 +56,9 @@ def create_app(workspace: Workspace, *, variant_dirs: list[Path] | None = None) 
     app.state.workbench = Workbench(workspace=workspace,
                                     variant_dirs=[Path(p) for p in variant_dirs or []])
     mount_assets(app)
+    app.add_middleware(SameOriginWritesMiddleware)
+    app.add_middleware(TrustedHostMiddleware,
+                       allowed_hosts=list(allowed_hosts or LOOPBACK_HOSTS))
     _install_error_handlers(app)
     _include_routers(app)
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lca_engine.explorer import change_index
 
@@ -72,3 +75,27 @@ def errors_from_engine(exc: Exception, *, fields: dict[str, str] | None = None
 def problem(code: str, message: str, **extra: Any) -> dict[str, Any]:
     """The body of a 404/500: the CLI's ``--json`` error shape (``error``, ``message``)."""
     return {"error": code, "message": message, **extra}
+
+
+class SameOriginWritesMiddleware:
+    """Refuse a POST/PUT/PATCH/DELETE whose ``Origin`` header names another site (HTTP 403):
+    browsers send it with cross-site form posts and fetches, so a page on the internet cannot
+    make the user's browser write to the local workbench. Clients without ``Origin`` (curl,
+    scripts) are not browsers acting for another site and pass."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            origin = headers.get("origin")
+            if origin is not None and urlsplit(origin).netloc != headers.get("host"):
+                from starlette.responses import JSONResponse
+
+                response = JSONResponse(problem(
+                    "forbidden", f"cross-site write refused: Origin {origin} is not this "
+                                 "server"), status_code=403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
