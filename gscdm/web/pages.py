@@ -117,7 +117,7 @@ def explorer_page(request: Request, product: str) -> Response:
     keys = ("part", "material", "material_group", "to_name", "to_group", "mass_ratio",
             "factor", "bio_based", "delete", "substitute", "replace", "remove", "scale",
             "mode", "km", "updated", "no_changes", "saved", "compare_cmd", "load", "no_files",
-            "unreadable", "error")
+            "unreadable", "error", "computing")
     page_data = {"product": product, "locale": LOCALES[texts.lang].replace("_", "-"),
                  "options": options,
                  "texts": {**{key: texts(f"explorer.{key}") for key in keys},

@@ -242,6 +242,8 @@
     const mine = ++sequence;
     const payload = body();
     const started = performance.now();
+    $("result").setAttribute("aria-busy", "true");
+    if (payload.iterations) $("result-latency").textContent = T.computing;  // the first draws take seconds
     let response;
     try {
       response = await fetch(api + "/explorer/evaluate", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(payload)});
@@ -260,6 +262,7 @@
       $("result").setAttribute("aria-busy", "false");
       return;
     }
+    $("result").setAttribute("aria-busy", "false");
     show(data, performance.now() - started, payload.changes.length);
   }
 
