@@ -796,10 +796,14 @@ def demo(ctx: Context, output: Path, iterations: int, as_json: bool) -> None:
                    "designs saved in the workbench go to <home>/variants/.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True)
+@click.option("--home", "serve_home", type=click.Path(file_okay=False),
+              help="Engine home to serve (same as the global --home).")
+@click.option("--db", "serve_db", help="Database URL to serve (same as the global --db).")
 @json_option
 @pass_context
 def serve(ctx: Context, host: str, port: int, allow_remote: bool,
-          variant_dirs: tuple[Path, ...], log_level: str, as_json: bool) -> None:
+          variant_dirs: tuple[Path, ...], log_level: str, serve_home: str | None,
+          serve_db: str | None, as_json: bool) -> None:
     """Run the workbench: web pages and the JSON API (/api/, OpenAPI docs at /docs)."""
     import uvicorn
 
@@ -810,6 +814,9 @@ def serve(ctx: Context, host: str, port: int, allow_remote: bool,
         check_bind(host, allow_remote=allow_remote)
     except RemoteBindError as exc:
         raise click.UsageError(str(exc)) from None
+    if serve_home is not None or serve_db is not None:
+        # `gscdm serve --home DIR` reads as naturally as `gscdm --home DIR serve`
+        ctx = Context(serve_home or ctx._home, serve_db or ctx._db_url)
     workspace = ctx.workspace
     workspace.database.require_schema()
     workspace.activate_brightway()  # fail now, with the 'gscdm init' hint, not on a first page

@@ -534,7 +534,7 @@ def test_gscdm_serve_runs_the_workbench(workspace: Workspace) -> None:
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gscdm", "--home", str(workspace.home.path), "serve", "--port",
+        [sys.executable, "-m", "gscdm", "serve", "--home", str(workspace.home.path), "--port",
          str(port), "--log-level", "warning"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
