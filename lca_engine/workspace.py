@@ -227,10 +227,8 @@ class Workspace:
         for product in products:
             model = build_model(self.design(product, scenario=scenario), rules)
             by_stage = stage_scores(model, unit)
-            gap_g = sum(gap.mass_g or 0.0 for gap in model.gaps)
             rows.append({"product": product, "total_kg_co2e": sum(by_stage.values()),
-                         "by_stage": by_stage, "data_gaps": len(model.gaps),
-                         "data_gap_share_of_mass": gap_g / model.mass_g if model.mass_g else 0.0})
+                         "by_stage": by_stage, "data_gaps": len(model.gaps)})
             if progress is not None:
                 progress(product, len(products))
         elapsed = time.perf_counter() - started

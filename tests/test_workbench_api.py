@@ -551,3 +551,30 @@ def test_gscdm_serve_runs_the_workbench(workspace: Workspace) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_products_overview(client: TestClient, workspace: Workspace) -> None:
+    overview = client.get("/api/overview").json()["products"]
+    assert [p["product_number"] for p in overview] == ["NB14-G5"]
+    row = overview[0]
+    # the batch path against Brightway's own solve (float32 storage: a few 1e-9 apart)
+    assert row["footprint"]["total_kg_co2e"] == pytest.approx(
+        workspace.footprint("NB14-G5").total_kg_co2e, rel=1e-8)
+    assert row["compliance"] == workspace.compliance("NB14-G5").status
+    assert row["data_gap_share_of_mass"] == 0.0  # every notebook part is declared and mapped
+    page = client.get("/").text
+    assert f"{row['footprint']['total_kg_co2e']:,.1f}" in page
+
+
+def test_data_gap_share_against_hand_calculation(home: Path) -> None:
+    from lca_engine.overview import data_gap_share
+
+    workspace = Workspace.open(home)
+    report = workspace.database.import_paths(
+        [], bom=ROOT / "bom_samples" / "compliance_demo" / "bom.csv")
+    assert report.counts()["rejected"] == 0
+    # 168 g kit: the pouch has no declaration (28 g, BoM mass); the charger's and the hub's
+    # SAC305 solder (1.2 g and 0.5 g in their FMD files) match no mapping rule
+    assert data_gap_share(workspace, "CD-ACC-01") == pytest.approx((28 + 1.2 + 0.5) / 168,
+                                                                   rel=1e-12)
+    workspace.close()

@@ -41,35 +41,19 @@ def products_document(wb: Workbench) -> dict[str, Any]:
 
 
 def overview_document(wb: Workbench) -> dict[str, Any]:
-    """Every product with its footprint by stage (``gscdm footprint --all --json`` rows) and its
-    compliance status (``gscdm compliance --all --json``), cached until the products change."""
-    def compute() -> dict[str, Any]:
-        products = [p.as_json() for p in wb.workspace.database.products()]
-        footprints = {row["product"]: row for row in
-                      wb.workspace.footprint_all().as_json()["products"]} if products else {}
-        screening = {r["product"]: r for r in compliance_all_document(wb)["products"]}
-        for product in products:
-            number = product["product_number"]
-            product["footprint"] = footprints.get(number)
-            product["compliance"] = (screening.get(number) or {}).get("status")
-        return {"products": products}
+    """Every product with its footprint by stage, data-gap share and compliance status
+    (``lca_engine.overview``), cached until the products change."""
+    from lca_engine.overview import products_overview
 
-    return wb.cached("overview", compute)
+    return wb.cached("overview", lambda: products_overview(wb.workspace))
 
 
 def compliance_all_document(wb: Workbench, on: date | None = None,
                             rohs_category: int | None = None) -> dict[str, Any]:
     """``gscdm compliance --all --json``."""
-    from lca_engine.compliance import load_lists, screen
+    from lca_engine.overview import compliance_all
 
-    def compute() -> dict[str, Any]:
-        ws = wb.workspace
-        lists = load_lists(ws.home.path)  # read once for every product, as the CLI does
-        return {"products": [screen(ws.database, p.product_number, lists=lists, on=on,
-                                    rohs_category=rohs_category).as_json()
-                             for p in ws.database.products()]}
-
-    return wb.run(compute)
+    return wb.run(lambda: compliance_all(wb.workspace, on=on, rohs_category=rohs_category))
 
 
 def resolve_variant(wb: Workbench, product: str, item: VariantRef | DesignBody
