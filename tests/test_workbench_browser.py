@@ -153,3 +153,28 @@ def test_report_pdf_download(page: Any, base_url: str, tmp_path: Path) -> None:
 
     text = "".join(p.extract_text() for p in PdfReader(target).pages)
     assert "NB14-G5" in text or "GS 14 Business Notebook G5" in text
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+  .filter((el) => el.type !== 'hidden')
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !el.getAttribute('aria-labelledby')
+                  && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_control_has_a_label(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/products/NB14-G5/explorer")
+    page.wait_for_function("Number(document.body.dataset.updates || 0) >= 1")
+    for kind in ("substitute", "replace", "remove", "scale"):  # one change form of each kind
+        page.locator("#new-kind").select_option(kind)
+        page.locator("#add-change").click()
+    assert page.evaluate(UNLABELLED) == []
+    for url in ("/reports", "/factors", "/"):
+        page.goto(base_url + url)
+        assert page.evaluate(UNLABELLED) == [], url
+    # keyboard: the first Tab reaches the skip link, which moves focus to the content
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
