@@ -17,15 +17,15 @@ import tempfile
 from pathlib import Path
 
 BENCHES = {
+    "workbench": ["bench.workbench"],
     "fmd_throughput": ["bench.fmd_throughput"],
     "footprint": ["bench.footprint"],
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
-    "workbench": ["bench.workbench"],
 }
-QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
-         "variants": ["--variants", "400", "--naive", "5"],
-         "workbench": ["--updates", "20", "--cli-repeats", "3"]}
+QUICK = {"workbench": ["--updates", "20", "--cli-repeats", "3"],
+         "catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
+         "variants": ["--variants", "400", "--naive", "5"]}
 
 
 def main() -> None:

@@ -22,11 +22,14 @@ if TYPE_CHECKING:
     from datetime import date
 
     from .compliance import ComplianceResult
-    from .explorer import DesignExplorer
     from .footprint import FootprintResult
     from .mapping import RuleSet
     from .product_model import Design, ProductModel
     from .variants import BatchFootprints, Comparison, Sweep, UnitScores
+
+
+if TYPE_CHECKING:  # the workbench's design explorer (``Workspace.explorer``)
+    from .explorer import DesignExplorer
 
 
 class NotInitialisedError(RuntimeError):
