@@ -23,8 +23,7 @@ BENCHES = {
     "variants": ["bench.variants"],
     "catalog": ["bench.catalog"],
 }
-QUICK = {"workbench": ["--updates", "20", "--cli-repeats", "3"],
-         "catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
+QUICK = {"catalog": ["--products", "20", "--parts", "20", "--kills", "5"],
          "variants": ["--variants", "400", "--naive", "5"]}
 
 

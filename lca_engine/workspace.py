@@ -109,6 +109,14 @@ class Workspace:
         return build_model(self.design(product_number, scenario=scenario),
                            load_rules(self.home.path))
 
+    def explorer(self, product_number: str, *, scenario: Path | None = None,
+                 variant_dirs: list[Path] | None = None) -> DesignExplorer:
+        """The design explorer of one product: its baseline solved once, variants evaluated
+        against it on demand (the workbench's live updates; see ``lca_engine.explorer``)."""
+        from .explorer import open_explorer
+
+        return open_explorer(self, product_number, scenario=scenario, variant_dirs=variant_dirs)
+
     def activate_brightway(self) -> None:
         """Point Brightway at this home; fails with a clear message before ``gscdm init``."""
         from .brightway_project import activate, is_set_up
@@ -270,14 +278,6 @@ class Workspace:
 
         return screen(self.database, key, home=self.home.path, on=on,
                       rohs_category=rohs_category)
-
-    def explorer(self, product_number: str, *, scenario: Path | None = None,
-                 variant_dirs: list[Path] | None = None) -> DesignExplorer:
-        """The design explorer of one product: its baseline solved once, variants evaluated
-        against it on demand (the workbench's live updates; see ``lca_engine.explorer``)."""
-        from .explorer import open_explorer
-
-        return open_explorer(self, product_number, scenario=scenario, variant_dirs=variant_dirs)
 
     def close(self) -> None:
         self.database.dispose()
