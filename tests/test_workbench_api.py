@@ -105,6 +105,7 @@ def test_footprint_query_is_validated(client: TestClient) -> None:
         ["query", "iterations"]]
     assert ["query", "iteration"] in locs(client.get(f"{P}/footprint",
                                                     params={"iteration": 5}))
+    assert ["query", "lang"] in locs(client.get(f"{P}/footprint", params={"lang": "zh"}))
 
 
 # -- the design explorer -----------------------------------------------------------------------
@@ -430,6 +431,17 @@ def test_pages(client: TestClient) -> None:
     client.get("/?lang=en")
     missing = client.get("/products/NOPE")
     assert missing.status_code == 404 and "no product" in missing.text
+
+
+def test_product_page_with_monte_carlo(client: TestClient) -> None:
+    page = client.get("/products/NB14-G5")
+    assert 'href="?iterations=1000"' in page.text
+    api = client.get(f"{P}/footprint", params={"iterations": 30, "seed": 5}).json()
+    page = client.get("/products/NB14-G5", params={"iterations": 30, "seed": 5})
+    u = api["uncertainty"]
+    assert (f"Monte Carlo, 30 iterations: P5 {u['p5']:,.1f} · P50 {u['p50']:,.1f} · "
+            f"P95 {u['p95']:,.1f}") in page.text
+    assert client.get("/products/NB14-G5", params={"iterations": -3}).status_code == 422
 
 
 def test_page_forms_show_errors_next_to_the_field(client: TestClient) -> None:

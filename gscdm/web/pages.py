@@ -3,9 +3,9 @@ API returns); the explorer's live updates go through ``/api/``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -15,7 +15,7 @@ from reports.i18n import LOCALES, Translator
 
 from .errors import engine_errors, errors_from_engine
 from .render import PageTexts, render_page, request_lang
-from .schemas import FactorQuery, ReportForm
+from .schemas import FactorQuery, ProductPageQuery, ReportForm
 from .service import (
     REPORT_FILES,
     benchmark_document,
@@ -80,11 +80,13 @@ def _charts(footprint: dict[str, Any], tr: Translator) -> dict[str, Any]:
 
 
 @router.get("/products/{product}", response_class=HTMLResponse)
-def product_page(request: Request, product: str) -> Response:
+def product_page(request: Request, product: str,
+                 query: Annotated[ProductPageQuery, Query()]) -> Response:
     wb = _wb(request)
     view = product_view(wb, product)
-    footprint = wb.cached(f"footprint:{product}", lambda: wb.workspace.footprint(product)
-                          .as_json())
+    footprint = wb.cached(f"footprint:{product}:{query.iterations}:{query.seed}",
+                          lambda: wb.workspace.footprint(product, iterations=query.iterations,
+                                                         seed=query.seed).as_json())
     tr = PageTexts(request_lang(request)).tr
     return render_page(request, "product.html.j2", {
         "section": "products", "stages": STAGES, "fp": footprint, "view": view,

@@ -270,6 +270,12 @@ class FootprintQuery(Strict):
     strict: bool = False
 
 
+class ProductPageQuery(FootprintQuery):
+    """The product page's query: the footprint's, and the language switch of every page."""
+
+    lang: Literal["en", "zh"] | None = None
+
+
 class ComplianceQuery(Strict):
     date: dt.date | None = None
     rohs_category: Annotated[int, Field(ge=1, le=11)] | None = None
