@@ -10,7 +10,7 @@ DEMO_HOME ?= $(OUT)/demo-home
 GSCDM  := $(BIN)/gscdm --home $(DEMO_HOME)
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench fuzz clean venv sysdeps
+.PHONY: demo test lint bench fuzz clean venv sysdeps serve screenshots
 
 NEUTRALITY  := bom_samples/notebook14/neutrality
 REPORT_ARGS := --info $(NEUTRALITY)/organisation.yaml --plan $(NEUTRALITY)/plan.yaml \
@@ -41,6 +41,10 @@ demo: $(VENV)/.installed sysdeps
 	$(GSCDM) report NB14-G5 --kind neutrality --market eu-consumer $(REPORT_ARGS) \
 	  -o $(OUT)/report-neutrality-eu-consumer-en.pdf
 	$(GSCDM) demo -o $(OUT)
+	$(MAKE) --no-print-directory screenshots
+	@echo
+	@echo "Open the workbench on the demo home (then http://127.0.0.1:8000/):"
+	@echo "  make serve"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -57,6 +61,16 @@ bench: $(VENV)/.installed
 fuzz: $(VENV)/.installed
 	@mkdir -p $(OUT)
 	$(BIN)/python -m bench.fuzz --minutes $${FUZZ_MINUTES:-10} --json $(OUT)/fuzz.json
+
+# the workbench (web pages and JSON API) on the demo home, loopback only
+serve: $(VENV)/.installed
+	$(GSCDM) serve --host 127.0.0.1 --port $${PORT:-8000} --variants bom_samples/variants
+
+# a screenshot of every workbench page and the explorer's update latency (needs chromium)
+screenshots: $(VENV)/.installed sysdeps
+	@mkdir -p $(OUT)
+	$(BIN)/python -m bench.workbench --home $(DEMO_HOME) --out $(OUT) \
+	  --json $(OUT)/bench-workbench.json
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

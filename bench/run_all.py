@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCHES = {
+    "workbench": ["bench.workbench"],
     "fmd_throughput": ["bench.fmd_throughput"],
     "footprint": ["bench.footprint"],
     "variants": ["bench.variants"],

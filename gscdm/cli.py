@@ -209,6 +209,51 @@ def products(ctx: Context, as_json: bool) -> None:
     Console().print(table)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; loopback only until login is configured.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--allow-remote", is_flag=True,
+              help="Bind to a non-loopback address (refused while no login is configured).")
+@click.option("--variants", "variant_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of variant YAML files listed in the design explorer (repeatable); "
+                   "designs saved in the workbench go to <home>/variants/.")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              default="info", show_default=True)
+@click.option("--home", "serve_home", type=click.Path(file_okay=False),
+              help="Engine home to serve (same as the global --home).")
+@click.option("--db", "serve_db", help="Database URL to serve (same as the global --db).")
+@json_option
+@pass_context
+def serve(ctx: Context, host: str, port: int, allow_remote: bool,
+          variant_dirs: tuple[Path, ...], log_level: str, serve_home: str | None,
+          serve_db: str | None, as_json: bool) -> None:
+    """Run the workbench: web pages and the JSON API (/api/, OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from gscdm.web import create_app
+    from gscdm.web.serve import RemoteBindError, check_bind
+
+    try:
+        check_bind(host, allow_remote=allow_remote)
+    except RemoteBindError as exc:
+        raise click.UsageError(str(exc)) from None
+    if serve_home is not None or serve_db is not None:
+        # `gscdm serve --home DIR` reads as naturally as `gscdm --home DIR serve`
+        ctx = Context(serve_home or ctx._home, serve_db or ctx._db_url)
+    workspace = ctx.workspace
+    workspace.database.require_schema()
+    workspace.activate_brightway()  # fail now, with the 'gscdm init' hint, not on a first page
+    app = create_app(workspace, variant_dirs=list(variant_dirs))
+    shown = f"[{host}]" if ":" in host else host
+    if as_json:
+        emit({"url": f"http://{shown}:{port}/", "home": str(workspace.home.path)})
+    err.print(f"workbench on http://{shown}:{port}/ (home {workspace.home.path}); Ctrl+C stops it",
+              markup=False)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
 def _grams(value: float | None) -> str:
     if value is None:
         return "—"
@@ -530,12 +575,12 @@ def data() -> None:
 @json_option
 def data_list(category: str | None, as_json: bool) -> None:
     """List every background factor: key, value per unit, geography, year, source."""
-    from lca_engine.background import data_version, load_factors
+    from lca_engine.background import data_version, factors_document, load_factors
 
-    factors = [f for f in load_factors() if category is None or f.category == category]
     if as_json:
-        emit({"version": data_version(), "factors": [f.as_json() for f in factors]})
+        emit(factors_document(category))
         return
+    factors = [f for f in load_factors() if category is None or f.category == category]
     table = Table(title=f"gscdm-background {data_version()}: {len(factors)} factors")
     table.add_column("key", no_wrap=True)
     for column in ("kg CO2e", "per", "geo", "year", "±"):

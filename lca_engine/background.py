@@ -185,6 +185,18 @@ def data_version(data_dir: Path = DATA_DIR) -> str:
     return str(manifest(data_dir)["version"])
 
 
+def factors_document(category: str | None = None, query: str | None = None) -> dict[str, Any]:
+    """``gscdm data list --json`` and ``GET /api/factors``: the data version and the factors of
+    one category (all when None) whose key, name, source or geography contains ``query``
+    (case-insensitive; all when None or empty)."""
+    needle = (query or "").strip().casefold()
+    factors = [f for f in load_factors()
+               if (category is None or f.category == category)
+               and (not needle or any(needle in text.casefold() for text in
+                                      (f.key, f.name, f.source, f.geography, f.category)))]
+    return {"version": data_version(), "factors": [f.as_json() for f in factors]}
+
+
 def data_hash(data_dir: Path = DATA_DIR) -> str:
     """SHA-256 over the manifest and every data file, to tell whether a rebuild is needed."""
     digest = hashlib.sha256()

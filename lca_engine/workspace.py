@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 BATCH = 50
 
 
+if TYPE_CHECKING:  # the workbench's design explorer (``Workspace.explorer``)
+    from .explorer import DesignExplorer
+
+
 class NotInitialisedError(RuntimeError):
     """The home has no Brightway project yet (``gscdm init`` creates it)."""
 
@@ -132,6 +136,14 @@ class Workspace:
 
         return build_model(self.design(product_number, scenario=scenario),
                            load_rules(self.home.path))
+
+    def explorer(self, product_number: str, *, scenario: Path | None = None,
+                 variant_dirs: list[Path] | None = None) -> DesignExplorer:
+        """The design explorer of one product: its baseline solved once, variants evaluated
+        against it on demand (the workbench's live updates; see ``lca_engine.explorer``)."""
+        from .explorer import open_explorer
+
+        return open_explorer(self, product_number, scenario=scenario, variant_dirs=variant_dirs)
 
     def activate_brightway(self) -> None:
         """Point Brightway at this home; fails with a clear message before ``gscdm init``."""

@@ -3,7 +3,8 @@
 #   fonts-noto-cjk        Chinese PDF reports (English PDFs work without it)
 #   libharfbuzz-subset0   fast font subsetting in WeasyPrint (a Chinese PDF takes ~3 s, not ~25 s)
 #   libpango-1.0-0, libpangoft2-1.0-0   WeasyPrint's text layout
-#   chromium              headless browser of the web tests (driven by Playwright for Python)
+#   chromium              headless browser of the workbench's and portal's browser tests (driven
+#                         by Playwright through executable_path; Playwright cannot download its own)
 # Needs root or sudo and the Debian mirror; otherwise says what to install and carries on, so the
 # tests that need a package say why they cannot run instead of failing on a machine problem.
 set -u

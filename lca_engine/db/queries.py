@@ -214,11 +214,13 @@ class ProductSummary:
     lines: int
     declared_lines: int
     bom_file: str
+    imported_at: Any = None  # when the BoM was (last) imported
 
     def as_json(self) -> dict[str, Any]:
         return {"product_number": self.product_number, "name": self.name,
                 "bom_lines": self.lines, "declared_lines": self.declared_lines,
-                "bom_file": self.bom_file}
+                "bom_file": self.bom_file,
+                "imported_at": self.imported_at.isoformat() if self.imported_at else None}
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -352,11 +354,12 @@ def list_products(session: Session) -> list[ProductSummary]:
     rows = session.execute(
         select(m.Product.product_number, m.Product.name, m.Product.bom_file,
                func.count(m.BomLine.id),
-               func.count(m.BomLine.id).filter(m.BomLine.part_number.in_(declared)))
+               func.count(m.BomLine.id).filter(m.BomLine.part_number.in_(declared)),
+               m.Product.imported_at)
         .join(m.BomLine, m.BomLine.product_id == m.Product.id, isouter=True)
         .group_by(m.Product.id).order_by(m.Product.product_number))
     return [ProductSummary(product_number=r[0], name=r[1], bom_file=r[2], lines=r[3],
-                           declared_lines=r[4]) for r in rows]
+                           declared_lines=r[4], imported_at=r[5]) for r in rows]
 
 
 def part_view(session: Session, part_number: str) -> PartView | None:
