@@ -40,7 +40,8 @@ from .variants import (
 if TYPE_CHECKING:
     from .mapping import RuleSet
     from .product_model import Design, ProductModel
-    from .variants import Sweep, UnitScores
+    from .solver import Solver
+    from .variants import Sweep
     from .workspace import Workspace
 
 VARIANTS_DIRNAME = "variants"
@@ -50,8 +51,7 @@ _INDEX = re.compile(r"changes\[(\d+)\]")
 def evaluate_variants(explorer: DesignExplorer, variants: list[Variant]
                       ) -> tuple[dict[str, float], list[VariantResult], dict[str, Design]]:
     """Variants → (baseline by stage, results, final designs): the solver boundary. ``unit`` is
-    whatever ``Workspace._baseline`` scores with (the adjoint unit scores, or the compiled
-    solver where that is merged); ``compare_variants`` takes either."""
+    the solver ``Workspace._baseline`` scores with (``lca_engine.solver``)."""
     return compare_variants(explorer.baseline, variants, explorer.rules, explorer.unit,
                             explorer.brightway_total)
 
@@ -59,13 +59,11 @@ def evaluate_variants(explorer: DesignExplorer, variants: list[Variant]
 def sampled_totals(explorer: DesignExplorer, models: dict[str, ProductModel], iterations: int,
                    seed: int) -> dict[str, Any]:
     """Each design's total per Monte Carlo iteration, all on the same draws: the Monte Carlo
-    boundary. With the compiled solver (``lca_engine.compiled``) its shared vectorised draws are
-    used, as ``Workspace.compare`` does there; without it, the bw2calc draws of
-    ``variants.correlated_monte_carlo``, solved once per (iterations, seed) and kept."""
-    try:
-        from .compiled import compile_model, monte_carlo  # type: ignore[import-not-found]
-    except ImportError:
-        return explorer._kept_draw_totals(models, iterations, seed)
+    boundary. The compiled designs (``lca_engine.compiled``) are scored on the solver's shared
+    vectorised draws, as ``Workspace.compare`` does, so the explorer equals ``gscdm compare
+    --iterations N --seed S``."""
+    from .compiled import compile_model, monte_carlo
+
     labels = list(models)
     draws = monte_carlo([compile_model(models[label], explorer.unit) for label in labels],
                         explorer.unit, iterations, seed)
@@ -119,12 +117,10 @@ class DesignExplorer:
     baseline: Design
     rules: RuleSet
     model: ProductModel
-    unit: UnitScores
+    unit: Solver
     brightway_total: float
     method: tuple[str, ...]
     variant_dirs: list[Path] = field(default_factory=list)
-    #: the kept Monte Carlo draws: ((iterations, seed), dataset → row, unit scores per draw)
-    _samples: tuple[tuple[int, int], dict[str, int], Any] | None = None
 
     # -- evaluating ----------------------------------------------------------------------------
 
@@ -180,78 +176,6 @@ class DesignExplorer:
             result.delta_percentiles = {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
         comparison.iterations, comparison.seed = iterations, seed
 
-    def _sampled_unit_scores(self, iterations: int, seed: int) -> tuple[dict[str, int], Any]:
-        """Per iteration, the unit score of every activity under that iteration's draw of the
-        Brightway matrices: bw2calc's ``LCA`` on the baseline with ``use_distributions`` and
-        ``seed_override=seed``, one transposed solve per iteration — the same draws and solves
-        as ``variants.correlated_monte_carlo``, kept for all activities at once."""
-        import numpy as np
-
-        key = (iterations, seed)
-        if self._samples is not None and self._samples[0] == key:
-            return self._samples[1], self._samples[2]
-        import bw2calc as bc
-        import bw2data as bd
-        from pypardiso import spsolve
-
-        from .footprint import _quiet_empty_methods
-
-        self.workspace.activate_brightway()
-        node = bd.get_node(database=self.model.database, code="product")
-        with _quiet_empty_methods():
-            lca = bc.LCA({node.id: 1.0}, self.method, use_distributions=True,
-                         seed_override=seed)
-            lca.lci()
-            lca.lcia()
-            scores = np.empty((iterations, lca.technosphere_matrix.shape[0]))
-            for i in range(iterations):
-                next(lca)
-                characterized = np.asarray(
-                    (lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
-                scores[i] = spsolve(lca.technosphere_matrix.T.tocsr(), characterized)
-        rows: dict[str, int] = {}
-        for database in bd.databases:
-            if database.startswith("gscdm-fg-") or database == "biosphere3":
-                continue
-            prefix = "" if database == "gscdm-background" else f"{database}::"
-            for activity in bd.Database(database):
-                if activity.id in lca.dicts.activity:
-                    rows[prefix + activity["code"]] = lca.dicts.activity[activity.id]
-        self._samples = (key, rows, scores)
-        return rows, scores
-
-    def _kept_draw_totals(self, models: dict[str, ProductModel], iterations: int, seed: int
-                          ) -> dict[str, Any]:
-        """Each design's total per iteration on the kept draws; a proxy's extra (mapping)
-        uncertainty is drawn once per (part, material, dataset) and iteration, in the order
-        ``correlated_monte_carlo`` draws it."""
-        import numpy as np
-
-        from .variants import design_vector
-
-        rows, scores = self._sampled_unit_scores(iterations, seed)
-        vectors = {label: design_vector(model) for label, model in models.items()}
-        keys = sorted({p.key for v in vectors.values() for p in v.proxies})
-        key_index = {key: i for i, key in enumerate(keys)}
-        spread = np.zeros(len(keys))
-        for vector in vectors.values():
-            for proxy in vector.proxies:
-                spread[key_index[proxy.key]] = np.log(proxy.gsd)
-        rng = np.random.default_rng(seed)
-        multipliers = np.exp(rng.standard_normal((iterations, len(keys))) * spread)
-        totals = {}
-        for label, vector in vectors.items():
-            amounts = np.zeros(scores.shape[1])
-            for inputs in vector.exact.values():
-                for dataset, amount in inputs.items():
-                    amounts[_row(rows, dataset)] += amount
-            total = scores @ amounts
-            for proxy in vector.proxies:
-                total = total + (proxy.amount * scores[:, _row(rows, proxy.dataset)]
-                                 * multipliers[:, key_index[proxy.key]])
-            totals[label] = total
-        return totals
-
     def evaluate(self, content: dict[str, Any], *, source: str = "explorer",
                  iterations: int = 0, seed: int = 42) -> Comparison:
         """One variant given as the mapping a variant YAML holds."""
@@ -277,7 +201,9 @@ class DesignExplorer:
 
     def options(self) -> ExplorerOptions:
         scenario = self.baseline.scenario
-        parts, groups, materials = [], {}, {}
+        parts: list[dict[str, Any]] = []
+        groups: dict[str, Any] = {}
+        materials: dict[str, Any] = {}
         for part in self.baseline.parts:
             parts.append({"part_number": part.part_number, "name": part.name,
                           "category": part.category, "units_per_product": part.units_per_product,
@@ -377,13 +303,6 @@ def _read_variant_file(path: Path) -> VariantFile:
                            f"{path}: a variant is a mapping with a 'changes' list")
     return VariantFile(str(content.get("name") or path.stem), path.name, path,
                        str(content.get("description") or "").strip(), content)
-
-
-def _row(rows: dict[str, int], dataset: str) -> int:
-    try:
-        return rows[dataset]
-    except KeyError:
-        raise VariantError(f"dataset {dataset!r} is not in the Brightway project") from None
 
 
 def change_index(error: Exception) -> int | None:

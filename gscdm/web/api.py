@@ -55,7 +55,7 @@ JSON = dict[str, Any]
 
 
 def _wb(request: Request) -> Workbench:
-    return request.app.state.workbench  # type: ignore[no-any-return]
+    return request.app.state.workbench
 
 
 @router.get("/products", summary="Products in the database (gscdm products --json)")

@@ -30,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _wb(request: Request) -> Workbench:
-    return request.app.state.workbench  # type: ignore[no-any-return]
+    return request.app.state.workbench
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -200,7 +200,7 @@ async def reports_submit(request: Request) -> Response:
         parsed = None
     if errors or parsed is None:
         return _report_page(request, {**values, "product": product}, errors, 422)
-    uploads = {}
+    uploads: dict[str, tuple[str | None, bytes]] = {}
     for field in REPORT_FILES:
         upload = form.get(field)
         if upload is not None and not isinstance(upload, str) and upload.filename:

@@ -56,7 +56,7 @@ class Workbench:
             signature = self.signature()
             hit = self._cache.get(key)
             if hit is not None and hit[0] == signature:
-                return hit[1]  # type: ignore[no-any-return]
+                return hit[1]
             value = compute()
             self._cache[key] = (signature, value)
             return value
