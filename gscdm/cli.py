@@ -232,20 +232,24 @@ def serve(ctx: Context, host: str, port: int, allow_remote: bool,
     """Run the workbench: web pages and the JSON API (/api/, OpenAPI docs at /docs)."""
     import uvicorn
 
+    from gscdm.portal import RemoteBindRefusedError, check_bind
     from gscdm.web import create_app
-    from gscdm.web.serve import RemoteBindError, check_bind
+    from lca_engine.portal import Portal
 
-    try:
-        check_bind(host, allow_remote=allow_remote)
-    except RemoteBindError as exc:
-        raise click.UsageError(str(exc)) from None
     if serve_home is not None or serve_db is not None:
         # `gscdm serve --home DIR` reads as naturally as `gscdm --home DIR serve`
         ctx = Context(serve_home or ctx._home, serve_db or ctx._db_url)
     workspace = ctx.workspace
+    try:
+        check_bind(host, allow_remote=allow_remote, portal=Portal(workspace))
+    except RemoteBindRefusedError as exc:
+        raise click.UsageError(str(exc)) from None
     workspace.database.require_schema()
     workspace.activate_brightway()  # fail now, with the 'gscdm init' hint, not on a first page
-    app = create_app(workspace, variant_dirs=list(variant_dirs))
+    # with login configured and --allow-remote, the server answers to the name a proxy or a
+    # remote user gives it; on loopback only to loopback names (DNS rebinding)
+    app = create_app(workspace, variant_dirs=list(variant_dirs),
+                     allowed_hosts=["*"] if allow_remote else None)
     shown = f"[{host}]" if ":" in host else host
     if as_json:
         emit({"url": f"http://{shown}:{port}/", "home": str(workspace.home.path)})

@@ -646,11 +646,11 @@ def test_binding_beyond_loopback_needs_allow_remote_and_login(tmp_path: Path) ->
     for host in ("0.0.0.0", "192.168.1.10", "::", "portal.example.com"):
         with pytest.raises(RemoteBindRefusedError, match="--allow-remote"):
             check_bind(host, allow_remote=False, portal=portal)
-    with pytest.raises(RemoteBindRefusedError, match="login is not configured"):
+    with pytest.raises(RemoteBindRefusedError, match="no login is configured"):
         check_bind("0.0.0.0", allow_remote=True, portal=portal)
     portal.add_user("root", "admin", PASSWORD)
     check_bind("0.0.0.0", allow_remote=True, portal=portal)
     portal.disable_user("root")
-    with pytest.raises(RemoteBindRefusedError, match="login is not configured"):
+    with pytest.raises(RemoteBindRefusedError, match="no login is configured"):
         check_bind("0.0.0.0", allow_remote=True, portal=portal)
     workspace.close()

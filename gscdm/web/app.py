@@ -5,8 +5,11 @@ the engine lock and the cache of solved baselines): the JSON API under ``/api/``
 same documents as the CLI's ``--json`` (the same ``as_json`` serialisers), and the pages render
 those documents. Nothing here computes a number the Python API does not.
 
-Other routers (the PACT host API, the supplier portal) are added in ``_include_routers``, one
-line each.
+The supplier portal (``gscdm.portal``: login, accounts, submissions) and the PACT v3 host API
+(``gscdm.pact_host``: ``/auth/token``, ``/3/…``) are mounted in ``_include_routers``. Once login is
+configured (an enabled admin account), every workbench page and ``/api/`` route needs an
+engineer's or admin's session or token (``workbench_access``); before that the server is a
+single user's loopback tool and needs none (``gscdm serve`` refuses a non-loopback bind then).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -60,7 +63,7 @@ def create_app(workspace: Workspace, *, variant_dirs: list[Path] | None = None,
     app.add_middleware(TrustedHostMiddleware,
                        allowed_hosts=list(allowed_hosts or LOOPBACK_HOSTS))
     _install_error_handlers(app)
-    _include_routers(app)
+    _include_routers(app, workspace)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -73,14 +76,32 @@ def create_app(workspace: Workspace, *, variant_dirs: list[Path] | None = None,
     return app
 
 
-def _include_routers(app: FastAPI) -> None:
-    """Every router of the server, one line each (the PACT host API's
-    ``app.include_router(create_pact_router(...))`` and the portal's go here too)."""
+def _include_routers(app: FastAPI, workspace: Workspace) -> None:
+    """Every router of the server: the workbench's (behind ``workbench_access``), the supplier
+    portal's and the PACT host API's."""
+    from gscdm.pact_host import create_pact_router
+    from gscdm.portal import install_portal
+    from lca_engine.portal import Portal
+
     from .api import router as api_router
     from .pages import router as pages_router
 
-    app.include_router(api_router)
-    app.include_router(pages_router)
+    access = [Depends(workbench_access)]
+    app.include_router(api_router, dependencies=access)
+    app.include_router(pages_router, dependencies=access)
+    install_portal(app, Portal(workspace))
+    app.include_router(create_pact_router(lambda: workspace))
+
+
+def workbench_access(request: Request) -> None:
+    """Nobody needs to log in while login is not configured (loopback only, see
+    ``gscdm.web.serve.check_bind``); once it is, the workbench is for engineers and admins:
+    anonymous browsers go to the login page, suppliers get 403."""
+    from gscdm.portal import require_role
+    from gscdm.portal.auth import portal_of
+
+    if portal_of(request).login_configured():
+        require_role("admin", "engineer")(request)
 
 
 def _wants_json(request: Request) -> bool:
@@ -127,6 +148,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = str(exc.detail)
+        if 300 <= exc.status_code < 400:  # the portal's redirect to its login page
+            return Response(status_code=exc.status_code, headers=getattr(exc, "headers", None))
         if _wants_json(request):
             return JSONResponse(problem("not-found" if exc.status_code == 404 else "http",
                                         message), status_code=exc.status_code,

@@ -1,8 +1,9 @@
 """``gscdm serve``: the workbench on uvicorn, bound to loopback.
 
-Until accounts and login exist (the supplier-portal issue), the server only binds to a loopback
-address: anyone who can reach the port could read every declaration and write files in the
-home, so a non-loopback ``--host`` is refused with a message that says why.
+Without login (no enabled admin account of the supplier portal) the server only binds to a
+loopback address: anyone who can reach the port could read every declaration and write files in
+the home, so a non-loopback ``--host`` is refused with a message that says why. With login
+configured, ``--allow-remote`` lets it bind elsewhere, and every page and API needs a login.
 """
 
 from __future__ import annotations
@@ -32,14 +33,19 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, *, allow_remote: bool = False, login_configured: bool = False) -> None:
+    """Loopback is always allowed; any other address needs both ``--allow-remote`` and a
+    configured login (an enabled admin account of the supplier portal), so that the workbench,
+    the portal and the PACT host API are never reachable from the network unauthenticated."""
     if is_loopback(host):
         return
     if not allow_remote:
         raise RemoteBindError(
-            f"--host {host} is not a loopback address: the workbench binds to loopback only "
-            "(127.0.0.1, ::1, localhost), since it has no login yet. Reach it from another "
-            "machine through an SSH tunnel: ssh -L 8000:127.0.0.1:8000 HOST")
+            f"refusing to listen on {host}: it is not a loopback address (127.0.0.1, ::1, "
+            "localhost) and is reachable from the network; pass --allow-remote once login is "
+            "configured, or reach the loopback server through an SSH tunnel: "
+            "ssh -L 8000:127.0.0.1:8000 HOST")
     if not login_configured:
         raise RemoteBindError(
-            f"--allow-remote --host {host}: refused, no login is configured for this server "
-            "(accounts come with the supplier portal); bind to 127.0.0.1 instead")
+            f"refusing --allow-remote --host {host}: no login is configured for this server; "
+            "create the first admin with 'gscdm users add NAME --role admin', or bind to "
+            "127.0.0.1")
