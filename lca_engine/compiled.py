@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
-from .product_model import BACKGROUND, PACKAGING, STAGES, ProductModel
+from .product_model import BACKGROUND, PACKAGING, STAGES, ProductModel, exchange_key
 
 if TYPE_CHECKING:
     from .solver import Solver
@@ -116,9 +116,10 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
     #  stage, part, material, gsd, proxy, key)
     rows: list[tuple[str, float, float, bool, int, int, int, float, bool,
                      tuple[str, str, str]]] = []
-    # the exchange each row is, as (activity holding it, input): bw2data sums the exchanges one
-    # activity has from the same input before storing the sum as float32
-    holders: list[tuple[str, str]] = []
+    # the exchange each row is part of, as (activity holding it, input, uncertainty, sign): the
+    # writer merges such inputs into one exchange (product_model._merged), which Brightway
+    # stores as float32
+    holders: list[tuple[Any, ...]] = []
     for flow in model.flows:
         label = flow.material
         if label not in material_index:
@@ -129,7 +130,8 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                      material_index[label],
                      float(flow.input.gsd or 1.0) if flow.input.amount > 0 else 1.0,
                      flow.proxy, (flow.part_number, flow.material, flow.input.dataset)))
-        holders.append((f"part:{flow.part_number}", flow.input.dataset))
+        holders.append((f"part:{flow.part_number}",
+                        *exchange_key(flow.input.dataset, flow.input.amount, flow.input.gsd)))
     indirect: dict[str, list[tuple[str, float]]] | None = None
     for stage, inputs in model.stages.items():
         for item in inputs:
@@ -144,12 +146,13 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                 for dataset, share in targets:
                     rows.append((dataset, item.amount, share, True, STAGE_INDEX[stage], -1, -1,
                                  1.0, False, (item.dataset, stage, dataset)))
-                    holders.append((f"stage:{stage}", f"{item.dataset}>{dataset}"))
+                    holders.append((f"stage:{stage}", f"{item.dataset}>{dataset}",
+                                    *exchange_key("", item.amount, None)[1:]))
             else:
                 rows.append((item.dataset, item.amount, 1.0, False, STAGE_INDEX[stage], -1, -1,
                              float(item.gsd or 1.0) if item.amount > 0 else 1.0, False,
                              ("", stage, item.dataset)))
-                holders.append((f"stage:{stage}", item.dataset))
+                holders.append((f"stage:{stage}", *exchange_key(item.dataset, item.amount, None)))
     columns = list(zip(*rows, strict=True)) if rows else [()] * 10
     datasets = list(columns[0])
     exchange = np.array(columns[1], dtype=float)
@@ -182,8 +185,9 @@ def stored_amounts(exchange: np.ndarray, path: np.ndarray, path_is_exchange: np.
                    group: np.ndarray) -> np.ndarray:
     """Amounts per functional unit as Brightway computes them from its float32 exchanges.
 
-    The rows of one ``group`` are exchanges one activity has from the same input: bw2data sums
-    them and stores the sum as float32, so each row is its share of that stored sum. The row is
+    The rows of one ``group`` are inputs the writer merged into one exchange (the float64 sum,
+    ``product_model._merged``), which Brightway stores as float32: each row is its share of
+    that stored sum. The row is
     then multiplied by its path from the functional unit (a part's units, themselves products of
     stored quantities, or one stored exchange such as a mix share). ``exchange`` and ``path``
     may carry leading axes (many designs at once); ``group`` labels the last axis."""
@@ -194,16 +198,14 @@ def stored_amounts(exchange: np.ndarray, path: np.ndarray, path_is_exchange: np.
     counts = np.bincount(group, minlength=groups)
     shared = np.flatnonzero(counts[group] > 1)
     if len(shared):
-        # matrix_utils sums an activity's duplicate exchanges in float32 arithmetic, in the
-        # order they are stored; np.add.at accumulates in index order, in the array's dtype
+        # the writer sums a group in float64, in row order (np.add.at accumulates in index
+        # order); Brightway stores that sum as float32
         local = np.unique(group[shared], return_inverse=True)[1]
-        sums32 = np.zeros((len(flat), int(local.max()) + 1), dtype=np.float32)
+        sums = np.zeros((len(flat), int(local.max()) + 1))
         # (numpy's stubs do not type a tuple index in ufunc.at, which numpy accepts)
-        np.add.at(sums32, (slice(None), local),  # type: ignore[arg-type]
-                  flat[:, shared].astype(np.float32))
-        sums = np.zeros(sums32.shape)
         np.add.at(sums, (slice(None), local), flat[:, shared])  # type: ignore[arg-type]
-        ratio = np.divide(sums32.astype(float), sums, out=np.zeros_like(sums), where=sums != 0)
+        stored = sums.astype(np.float32).astype(float)
+        ratio = np.divide(stored, sums, out=np.zeros_like(sums), where=sums != 0)
         own[:, shared] = flat[:, shared] * ratio[:, local]
     own = own.reshape(shape)
     return own * np.where(path_is_exchange, path.astype(np.float32).astype(float), path)

@@ -515,12 +515,42 @@ def _exchange(database: str, code: str, amount: float, gsd: float | None = None
     return exchange
 
 
+def exchange_key(dataset: str, amount: float, gsd: float | None) -> tuple[str, float, bool]:
+    """What makes two inputs of one activity one written exchange: the same input, the same
+    uncertainty and the same sign (``_activity`` merges them; ``compiled`` groups its rows by
+    the same key)."""
+    return dataset, float(gsd or 1.0) if amount > 0 else 1.0, amount > 0
+
+
+def _merged(exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One exchange per (input, uncertainty, sign), its amount the float64 sum of the inputs
+    and its comment theirs joined. Brightway would otherwise sum duplicate exchanges itself, in
+    float32 and in an order its sparse-matrix code does not fix, so the stored amount could
+    not be reproduced exactly by the compiled product (``lca_engine.compiled``)."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for exchange in exchanges:
+        scale = exchange.get("scale")
+        gsd = math.exp(scale) if scale is not None else None
+        key = (exchange["input"], *exchange_key("", exchange["amount"], gsd)[1:])
+        kept = merged.get(key)
+        if kept is None:
+            merged[key] = dict(exchange)
+            continue
+        kept["amount"] += exchange["amount"]
+        if "loc" in kept:
+            kept["loc"] = math.log(kept["amount"])
+        if exchange.get("comment"):
+            kept["comment"] = "; ".join(c for c in (kept.get("comment"), exchange["comment"])
+                                        if c)
+    return list(merged.values())
+
+
 def _activity(name: str, code: str, db: str, unit: str, exchanges: list[dict[str, Any]],
               **extra: Any) -> dict[str, Any]:
     return {"name": name, "reference product": name, "unit": unit, "location": "GLO",
             "type": "process",
             "exchanges": [{"input": (db, code), "amount": 1.0, "type": "production"},
-                          *exchanges], **extra}
+                          *_merged(exchanges)], **extra}
 
 
 def _resolve(dataset: str) -> tuple[str, str]:

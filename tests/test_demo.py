@@ -28,3 +28,21 @@ def test_demo_writes_every_kind_in_every_format(tmp_path: Path) -> None:
     assert notebook["total_kg_co2e"] == pytest.approx(
         next(f.total_kg_co2e for f in result.footprints if f.product == "NB14-G5"))
     assert result.comparison is not None and len(result.comparison.variants) == 4
+    _readme_table_matches(result.footprints)
+
+
+def _readme_table_matches(footprints: list) -> None:  # type: ignore[type-arg]
+    """The README's sample-footprint table is the engine's output, to its printed 0.1 kg (a
+    figure that moved with the data fails here instead of going stale)."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(1): [float(v) for v in m.group(2).strip(" |").split("|")]
+            for m in re.finditer(r"^\| ([A-Z0-9]+-[A-Z0-9]+), [^|]+\|((?: [\d.]+ \|){6})$",
+                                 readme, flags=re.M)}
+    assert set(rows) == {f.product for f in footprints}, rows
+    stages = ("materials", "manufacturing", "distribution", "use", "end_of_life")
+    for footprint in footprints:
+        printed = rows[footprint.product]
+        engine = [footprint.total_kg_co2e, *(footprint.by_stage[s] for s in stages)]
+        assert printed == [round(v, 1) for v in engine], footprint.product
