@@ -104,8 +104,7 @@ def sweep(request: Request, product: str, body: SweepRequest) -> JSON:
 
 @router.get("/products/{product}/benchmark",
             summary="The footprint among published sheets of comparable products "
-                    "(gscdm benchmark --json)",
-            responses={501: {"description": "no benchmark in this build"}})
+                    "(gscdm benchmark --json)")
 def benchmark(request: Request, product: str) -> JSON:
     return benchmark_document(_wb(request), product)
 
@@ -118,7 +117,7 @@ def list_spaces(request: Request, product: str) -> JSON:
 
 @router.post("/products/{product}/explore",
              summary="Explore a design space: best designs and Pareto fronts (gscdm explore "
-                     "--json)", responses={501: {"description": "no exploration in this build"}})
+                     "--json)")
 def explore(request: Request, product: str, body: ExploreRequest) -> JSON:
     return explore_document(_wb(request), product, body.space, objective=body.objective,
                             constraints=list(body.constraints), top=body.top,

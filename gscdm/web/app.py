@@ -31,7 +31,6 @@ from reports import EnvironmentMissingError
 from .assets import mount_assets
 from .errors import EngineInputError, SameOriginWritesMiddleware, engine_errors, problem
 from .render import render_page
-from .service import ExplorationUnavailableError
 from .state import Workbench
 
 log = logging.getLogger("gscdm.web")
@@ -132,10 +131,6 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(problem("not-found", message), status_code=404)
         return render_page(request, "error.html.j2", {"status": 404, "message": message},
                            status_code=404)
-
-    @app.exception_handler(ExplorationUnavailableError)
-    async def unavailable(request: Request, exc: ExplorationUnavailableError) -> Response:
-        return JSONResponse(problem("not-implemented", str(exc)), status_code=501)
 
     @app.exception_handler(EnvironmentMissingError)
     async def environment(request: Request, exc: EnvironmentMissingError) -> Response:

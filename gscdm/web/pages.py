@@ -95,17 +95,14 @@ def product_page(request: Request, product: str,
 
 def _reconciliation(wb: Workbench, product: str, footprint: dict[str, Any]
                     ) -> dict[str, Any] | None:
-    """The benchmark against published sheets where this build has it and the product has the
-    attributes it needs (else the reason); None where the engine has no benchmark."""
-    from .service import BenchmarkUnavailableError
+    """The benchmark against published sheets where the product has the attributes it needs
+    (else the reason)."""
 
     def compute() -> dict[str, Any]:
         return benchmark_document(wb, product, footprint["total_kg_co2e"])
 
     try:
         return wb.cached(f"benchmark:{product}", compute)
-    except BenchmarkUnavailableError:
-        return None
     except LookupError as exc:
         return {"unavailable": str(exc.args[0]) if exc.args else str(exc)}
 

@@ -147,10 +147,6 @@ def generate_report(wb: Workbench, product: str, form: ReportForm,
                                list(written.warnings))
 
 
-class ExplorationUnavailableError(RuntimeError):
-    """This build's ``Workspace`` has no design-space exploration (HTTP 501)."""
-
-
 def space_files(wb: Workbench, product: str) -> list[Path]:
     """Design-space files of a product: ``*.yaml`` files with "space" in their name beside its
     BoM, and every YAML file in ``<home>/spaces/<product>/``."""
@@ -169,28 +165,17 @@ def explore_document(wb: Workbench, product: str, space: str, *, objective: str,
     path = next((p for p in space_files(wb, product) if p.name == space), None)
     if path is None:
         raise LookupError(f"no design space file {space!r} for {product}")
-    explore = getattr(wb.workspace, "explore", None)
-    if explore is None:
-        raise ExplorationUnavailableError("design-space exploration (gscdm explore) is not in "
-                                          "this build of the engine")
-    return wb.run(lambda: explore(product, path, objective=objective, constraints=constraints,
-                                  top=top, iterations=iterations, seed=seed).as_json())
+    return wb.run(lambda: wb.workspace.explore(
+        product, path, objective=objective, constraints=constraints, top=top,
+        iterations=iterations, seed=seed).as_json())
 
 
 def benchmark_document(wb: Workbench, product: str, total_kg_co2e: float | None = None
                        ) -> dict[str, Any]:
     """``gscdm benchmark PRODUCT --json``: the footprint among published sheets of comparable
-    products (reconciliation). ``ExplorationUnavailableError``-style 501 when this build has no
-    benchmark; ``LookupError`` when the product lacks what the comparison needs."""
+    products (reconciliation); ``LookupError`` when the product lacks what the comparison
+    needs (no category: no attributes.yaml beside its BoM)."""
     product_view(wb, product)
-    if total_kg_co2e is not None and hasattr(wb.workspace, "benchmark_total"):
+    if total_kg_co2e is not None:
         return wb.run(lambda: wb.workspace.benchmark_total(product, total_kg_co2e).as_json())
-    benchmark = getattr(wb.workspace, "benchmark", None)
-    if benchmark is None:
-        raise BenchmarkUnavailableError("the benchmark against published sheets (gscdm "
-                                        "benchmark) is not in this build of the engine")
-    return wb.run(lambda: benchmark(product).as_json())
-
-
-class BenchmarkUnavailableError(ExplorationUnavailableError):
-    """This build's ``Workspace`` has no benchmark against published sheets (HTTP 501)."""
+    return wb.run(lambda: wb.workspace.benchmark(product).as_json())
