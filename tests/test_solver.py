@@ -322,7 +322,7 @@ def test_reports_disclose_the_monte_carlo_centre(samples: Workspace) -> None:
 
     sheet = build_report(samples, ReportRequest("NB14-G5", "datasheet", iterations=200))
     text = " ".join(render_report(sheet, "html").decode().split())
-    assert "cited factors are lognormal medians, so it lies below the runs" in text
+    assert "at its published value, a lognormal median, so it lies below them" in text
     headline = sheet.data["headline"]
     assert headline["deterministic_kg_co2e"] < headline["mean_kg_co2e"]
 
