@@ -78,6 +78,22 @@ def methods(horizon: str) -> dict[str, tuple[str, ...]]:
     return dict(methods_for(horizon))  # type: ignore[arg-type]
 
 
+def _adjoint_scores(demands: dict[str, dict[int, float]], by_method: dict[str, tuple[str, ...]]
+                    ) -> Any:
+    """bw2calc's adjoint (one transposed solve per method): the score of one unit of every
+    activity of the demands' system, as an xarray over (LCIA, products)."""
+    import bw2calc as bc
+    import bw2data as bd
+
+    config = {"impact_categories": [by_method[role] for role in ROLES]}
+    with quiet_empty_methods():
+        lca = bc.FastScoresOnlyMultiLCA(
+            demands=demands, method_config=config,
+            data_objs=bd.get_multilca_data_objs(demands, config), direction="adjoint")
+        lca.calculate()
+    return lca.product_scores
+
+
 def _background_databases() -> list[str]:
     import bw2data as bd
 
@@ -144,14 +160,7 @@ class Solver:
                               "'gscdm init' first")
         self._demand = {next(iter(bd.Database(name))).id: 1.0 for name in databases}
         by_method = methods(self.horizon)
-        demands = {"background": self._demand}
-        config = {"impact_categories": [by_method[role] for role in ROLES]}
-        with quiet_empty_methods():
-            lca = bc.FastScoresOnlyMultiLCA(
-                demands=demands, method_config=config,
-                data_objs=bd.get_multilca_data_objs(demands, config), direction="adjoint")
-            lca.calculate()
-        scores = lca.product_scores
+        scores = _adjoint_scores({"background": self._demand}, by_method)
         product_ids = np.asarray(scores.coords["products"].values, dtype=np.int64)
         keys = _keys_of(product_ids)
         self.datasets = [keys[int(i)] for i in product_ids]
@@ -199,21 +208,13 @@ class Solver:
                       ) -> tuple[dict[str, dict[int, float]], dict[str, int]]:
         """Write the product's foreground and solve it with bw2calc's adjoint: the score of one
         unit of every activity (product, stages, parts) per method role, and the node ids."""
-        import bw2calc as bc
         import bw2data as bd
 
         if write:
             write_foreground(model)
         ids = {a["code"]: a.id for a in bd.Database(model.database)}
         by_method = methods(self.horizon)
-        demands = {"product": {ids["product"]: 1.0}}
-        config = {"impact_categories": [by_method[role] for role in ROLES]}
-        with quiet_empty_methods():
-            lca = bc.FastScoresOnlyMultiLCA(
-                demands=demands, method_config=config,
-                data_objs=bd.get_multilca_data_objs(demands, config), direction="adjoint")
-            lca.calculate()
-        scores = lca.product_scores
+        scores = _adjoint_scores({"product": {ids["product"]: 1.0}}, by_method)
         products = scores.coords["products"].values.tolist()
         per_role = {role: dict(zip(products, scores.sel(LCIA=str(by_method[role])).values
                                    .tolist(), strict=True)) for role in ROLES}
