@@ -33,6 +33,7 @@ def test_the_workbench_needs_a_login_once_login_is_configured(home: Path) -> Non
                         raise_server_exceptions=False)
     # no account yet: the loopback workbench answers without a login
     assert client.get("/api/products").status_code == 200
+    assert 'href="/portal/coverage"' not in client.get("/factors").text
 
     portal = Portal(workspace)
     portal.add_user("root", "admin", PASSWORD)
@@ -45,6 +46,8 @@ def test_the_workbench_needs_a_login_once_login_is_configured(home: Path) -> Non
     assert page.status_code == 303 and page.headers["location"] == "/login?next=%2F"
     assert client.get("/api/products", headers=bearer(tokens["eng"])).json() == {"products": []}
     assert client.get("/api/products", headers=bearer(tokens["root"])).status_code == 200
+    # a logged-in engineer's pages link to the portal's coverage; an anonymous one's do not
+    assert 'href="/portal/coverage"' in client.get("/factors", headers=bearer(tokens["eng"])).text
     refused = client.get("/api/products", headers=bearer(tokens["acme"]))
     assert refused.status_code == 403 and "products" not in refused.text
     # the portal's own routes are on the same server, for the supplier too

@@ -42,6 +42,8 @@ def render_page(request: Request, template: str, context: dict[str, Any], *,
     texts = PageTexts(lang)
     response = TEMPLATES.TemplateResponse(request, template, {
         "t": texts, "tr": texts.tr, "lang": lang, "other_lang": "zh" if lang == "en" else "en",
+        # the logged-in engineer or admin once login is configured (set by the portal's auth)
+        "actor": getattr(request.state, "actor", None),
         **context}, status_code=status_code)
     if request.query_params.get("lang") in LANGS:
         response.set_cookie(LANG_COOKIE, lang, samesite="lax", httponly=True)
