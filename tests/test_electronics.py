@@ -69,6 +69,44 @@ def test_a_14_inch_lcd_module_panel_fab() -> None:
     assert _kg(unabated) - _kg(flows) == pytest.approx(area * 132.5384 * 0.9, rel=1e-5)
 
 
+def test_a_14_inch_oled_module_panel_fab() -> None:
+    # AMOLED fab electricity DERIVED: Innolux 67.2 kWh/m² (a-Si TFT-LCD) × 3.5, CEEDI's ratio of
+    # 10-13-mask LTPS/AMOLED line energy to a-Si/oxide lines = 235.2 kWh/m²; fuels 0.5857 × 3.5
+    # = 2.04995 kg CO2/m²; F-gases: the same IPCC Tier 1 TFT-FPD default × (1 − 0.9)
+    area = 14**2 * 16 * 9 / 337 * 0.0254**2  # 0.0540326 m², as for the LCD
+    flows = display_flows(DisplaySpec(technology="oled", diagonal_in=14.0), SETTINGS, TW)
+    amounts = {f.dataset: f.amount for f in flows}
+    assert amounts == pytest.approx({TW: area * 235.2,
+                                     "display.amoled.fab_fuels.per_m2.tw": area,
+                                     "display.tft_fpd.fgas_direct.per_m2": area * 0.1})
+    assert F["display.amoled.fab_fuels.per_m2.tw"] == pytest.approx(0.5857 * 3.5, rel=1e-6)
+    per_m2 = 67.2 * 3.5 * 0.63953 + 0.5857 * 3.5 + 132.5384 * 0.1  # = 165.7212 kg CO2e/m²
+    assert _kg(flows) == pytest.approx(area * per_m2, rel=1e-5)
+    assert _kg(flows) == pytest.approx(8.95435, rel=1e-4)
+    # the same panel as an LCD: 3.06992 kg; the OLED fab's energy is what differs
+    lcd = display_flows(DisplaySpec(technology="lcd", diagonal_in=14.0), SETTINGS, TW)
+    assert _kg(flows) - _kg(lcd) == pytest.approx(
+        area * (67.2 * 2.5 * 0.63953 + 0.5857 * 2.5), rel=1e-5)
+
+
+def test_an_oled_part_gets_the_oled_fab_instead_of_the_glass_rules_lcd_fab() -> None:
+    scenario = build_scenario({"part_electronics": {"P-OLED": {"display": {
+        "technology": "oled", "diagonal_in": 14.0}}}})
+    materials = (MaterialInput(name="TFT substrate glass, alkali-free", mass_g=60.0,
+                               group="Glass"),)
+    part = PartDesign("P-OLED", "display", "display", None, 1, 1, None, materials)
+    flows = part_inventory(part, load_rules(), scenario).flows
+    datasets = {f.input.dataset for f in flows}
+    # the glass rule's LCD fab electricity (Innolux) and unabated F-gases are replaced
+    assert "display.tft_lcd.fab_electricity.per_m2.tw" not in datasets
+    model = {f.input.dataset: f.input.amount for f in flows
+             if f.rule_id == "electronics:display"}
+    area = active_area_m2(14.0, "16:9")
+    assert model == pytest.approx({TW: area * 235.2, "display.amoled.fab_fuels.per_m2.tw": area,
+                                   "display.tft_fpd.fgas_direct.per_m2": area * 0.1})
+    assert any(f.rule_id == "display-glass" for f in flows)  # the glass by mass stays
+
+
 def test_a_10_layer_hdi_board() -> None:
     # 180 cm² × (7.81 × 10 + 57.97) kg CO2e/m² (PCBnCO) = 0.018 × 136.07 = 2.44926
     flows = board_flows(BoardSpec(layers=10, construction="hdi"), 0.018)
@@ -147,9 +185,9 @@ def test_electronics_scenario_keys_are_checked() -> None:
     with pytest.raises(ScenarioError, match="node '6nm' is not one of"):
         build_scenario({"part_electronics": {"X": {"dies": [
             {"name": "SoC", "class": "soc", "area_mm2": 180, "node": "6nm"}]}}})
-    with pytest.raises(ScenarioError, match="oled"):
+    with pytest.raises(ScenarioError, match=r"part_electronics\.X\.display\.technology"):
         build_scenario({"part_electronics": {"X": {"display": {
-            "technology": "oled", "diagonal_in": 14}}}})
+            "technology": "amoled", "diagonal_in": 14}}}})
     with pytest.raises(ScenarioError, match="generation 'qlc-999l'"):
         build_scenario({"part_electronics": {"X": {"memory": {
             "kind": "nand", "capacity_gb": 512, "generation": "qlc-999l"}}}})
@@ -226,7 +264,8 @@ def test_data_list_shows_the_new_factors_with_their_sources(notebook_workspace: 
     factors = {f["key"]: f for f in json.loads(out)["factors"]}
     for key in ("ic.fab.process_gases.7nm.abate95.per_cm2", "ic.fab.wafer_materials.per_cm2",
                 "storage.ssd.per_gb.high", "ic.dram.per_gb.high",
-                "display.tft_lcd.fab_fuels.per_m2.tw", "pcb.bare.hdi.per_layer_m2",
+                "display.tft_lcd.fab_fuels.per_m2.tw", "display.amoled.fab_fuels.per_m2.tw",
+                "pcb.bare.hdi.per_layer_m2",
                 "component.capacitor.mlcc.0402.per_unit", "component.resistor.chip.1206.per_unit",
                 "component.inductor.chip.0201.per_unit", "battery.li_ion.per_kg.meta2025"):
         assert factors[key]["source"] and factors[key]["year"], key

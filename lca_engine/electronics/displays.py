@@ -2,8 +2,9 @@
 
 Active area from the diagonal and aspect ratio; per m²: fab electricity (kWh) at the panel fab's
 grid, fuel combustion, and fluorinated process gases as the IPCC Tier 1 default × (1 −
-abatement). The module's own materials stay mapped from its FMD. Numbers in
-``data/electronics/displays.yaml`` and the cited background rows.
+abatement). LCD and OLED have their own kWh and fuel rows (OLED's derived from the LCD fab by
+a cited line-energy ratio, with a wide uncertainty). The module's own materials stay mapped
+from its FMD. Numbers in ``data/electronics/displays.yaml`` and the cited background rows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ SQUARE_INCH_M2 = 0.0254**2
 
 
 class DisplayModelError(ValueError):
-    """A technology without cited data (OLED), refused with the reason."""
+    """A technology whose entry in displays.yaml is empty (no cited data), refused with the
+    reason."""
 
 
 def active_area_m2(diagonal_in: float, aspect: str) -> float:
