@@ -150,7 +150,8 @@ def test_bamboo_packaging_maps_to_moulded_fibre_proxy() -> None:
 
 
 @pytest.mark.parametrize(("name", "rule_id", "dataset"), [
-    ("Moulded bagasse pulp cushion", "moulded-fibre-bagasse", "packaging.moulded_fibre.bagasse.glo"),
+    ("Moulded bagasse pulp cushion", "moulded-fibre-bagasse",
+     "packaging.moulded_fibre.bagasse.glo"),
     ("Sugarcane fibre tray", "moulded-fibre-bagasse", "packaging.moulded_fibre.bagasse.glo"),
     ("Moulded wheat straw pulp end cap", "moulded-fibre-straw",
      "packaging.moulded_fibre.wheat_straw.glo"),
@@ -194,8 +195,9 @@ def test_fibre_and_mycelium_packaging_end_of_life_and_the_reported_gap() -> None
     # 50 g moulded bagasse + 30 g mycelium; default mix 80 % WEEE recycling (collection
     # transport only: fibre is not a plastic), 10 % incineration (transport; biogenic CO2),
     # 10 % landfill: both on the paper landfill row, not the near-zero WEEE landfill row
-    materials = (MaterialInput(name="Moulded bagasse cushion", mass_g=50.0, group="Paper and board"),
-                 MaterialInput(name="Mycelium corner block", mass_g=30.0, group="Natural fibre"))
+    materials = (
+        MaterialInput(name="Moulded bagasse cushion", mass_g=50.0, group="Paper and board"),
+        MaterialInput(name="Mycelium corner block", mass_g=30.0, group="Natural fibre"))
     part = PartDesign("PKG-T", "cushions", "packaging", None, 1, 1, None, materials)
     inventory = part_inventory(part, RULES, build_scenario())
     assert inventory.eol_kg == {
