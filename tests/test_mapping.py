@@ -178,6 +178,11 @@ def test_moulded_bagasse_cushion_draws_on_the_derived_bagasse_row() -> None:
     drying = 3.75 * 2.256 / 0.63 / 3.6 * factors["heat.natural_gas.lca"].gwp100_kg_co2e
     assert row.gwp100_kg_co2e == pytest.approx(0.89 * pulp + drying, abs=1e-5)  # 1.44053
     assert flow.amount * row.gwp100_kg_co2e == pytest.approx(0.02625 * 1.44053, rel=1e-5)
+    # wheat straw adds the straw (USLCI incremental allocation): 22.767 kg CO2e per 1040 kg of
+    # straw, 1 / (0.575 yield x 0.85 dry matter) kg straw per dry kg of pulp, 0.89 kg per kg
+    straw = factors["packaging.moulded_fibre.wheat_straw.glo"].gwp100_kg_co2e
+    assert straw == pytest.approx(row.gwp100_kg_co2e + 0.89 * 22.767 / 1040 / (0.575 * 0.85),
+                                  abs=1e-5)  # 1.48040
     # recovered-fibre moulded pulp: no pulp burden (cut-off), the same drying heat
     recycled = factors["packaging.moulded_fibre.recycled_fibre.glo"]
     assert recycled.gwp100_kg_co2e == pytest.approx(drying, abs=1e-5)  # 0.79504
