@@ -16,7 +16,10 @@ whose rules are tried first. A rule says which dataset(s) a material draws on an
 ``cell_capacity``  cathode coating mass → cell capacity = mass × active fraction × specific energy;
 ``included``       already covered by another material's dataset (PCB copper in the per-m² board
                    factor, electrolyte in the per-kWh cell factor): no flow, the reason is kept;
-``negligible``     declared but below any meaningful factor (heat-pipe water): no flow, reason kept.
+``negligible``     declared but below any meaningful factor (heat-pipe water): no flow, reason kept;
+``no_factor``      recognised, but no cited factor exists yet (mycelium packaging): no flow, and the
+                   material is reported as a data gap with the rule's reason (what was searched),
+                   while its rule id still routes its end of life.
 
 Every assumption (densities, thicknesses, specific energies) is a number in the rule file, so the
 derivation of each amount can be printed next to the result. A material no rule matches is never
@@ -48,7 +51,9 @@ BASIS_UNITS = {
     "panel_area": "m2",
     "cell_capacity": "kWh_capacity",
 }
-NO_FLOW_BASES = frozenset({"included", "negligible"})
+NO_FLOW_BASES = frozenset({"included", "negligible", "no_factor"})
+#: Bases whose material stays a data gap (counted as zero, listed with the rule's reason).
+GAP_BASES = frozenset({"no_factor"})
 
 
 class MappingError(ValueError):
@@ -93,10 +98,12 @@ class MaterialMapping:
     reason: str
     flows: tuple[MappedFlow, ...] = ()
     notes: tuple[str, ...] = ()
+    #: a rule recognised the material but has no cited factor for it (basis ``no_factor``)
+    gap: bool = False
 
     @property
     def mapped(self) -> bool:
-        return self.rule_id is not None
+        return self.rule_id is not None and not self.gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +346,7 @@ def _split(rule: Rule, material: MaterialInput, amount: float, derivation: str,
 def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialMapping:
     notes: list[str] = []
     if rule.basis in NO_FLOW_BASES:
-        return MaterialMapping(material, rule.id, rule.reason)
+        return MaterialMapping(material, rule.id, rule.reason, gap=rule.basis in GAP_BASES)
     grams = material.mass_g or 0.0
     flows: list[MappedFlow]
     if rule.basis == "mass":

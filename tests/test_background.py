@@ -233,3 +233,35 @@ def test_lcd_fab_electricity_factor_is_the_cited_kwh_per_m2_at_the_taiwan_grid()
     assert "Scope 2 only" in fab.scope and "EXCLUDES" in fab.scope
     assert "67.2" in fab.derivation and "0.63953" in fab.derivation
     assert BY_KEY["display.tft_fpd.fgas_direct.per_m2"].other_kg_co2e == pytest.approx(132.5384)
+
+
+def test_uslci_kraft_pulp_row_reproduces_its_two_level_arithmetic() -> None:
+    """USLCI 'Pulp, kraft market, bleached' per 816.46623 dry kg (1 air-dried short ton),
+    totals of each level as written in the row's derivation; AR5 CH4 28, N2O 265."""
+    grid, ng = BY_KEY["grid.us.lca"].gwp100_kg_co2e, 1.96  # kg CO2 per m3 gas (USLCI boiler)
+    fuels = (39.531 * 3.262 + 55.463 * 1.96 + 22.546 * 2.634 + 2.2746 * 3.075
+             + 1.62798 * 2.727 + 0.30706 * 1.724 + 0.11507 * 2.085)  # RFO, gas, coal, TDF...
+    assert fuels == pytest.approx(309.247, abs=1e-3)
+    on_site = fuels + 1.0898 * ng + 28 * 0.11842 + 265 * 0.05146  # + purchased steam, CH4, N2O
+    electricity = 386.4946 * grid
+    transport = (825.0989 * BY_KEY["transport.truck.hgv.average"].gwp100_kg_co2e
+                 + 223.37 * BY_KEY["transport.rail.freight.gb"].gwp100_kg_co2e
+                 + 11.008 * BY_KEY["transport.inland_waterway.average"].gwp100_kg_co2e
+                 + 6.0443 * BY_KEY["transport.sea.container.average"].gwp100_kg_co2e)
+    chemicals = (3.4473 * (0.768 + 0.0678 * grid + 0.021 * ng)            # quicklime
+                 + 4.8988 * (0.39 + 28 * 0.00459 + 0.252 * grid + 0.00737 * ng)  # methanol
+                 + 30.209 * 0.0661376 * grid + 4.7627 * 0.138007 * grid)   # H2SO4, O2
+    pulp = BY_KEY["packaging.pulp.bleached_kraft.uslci.rna"]
+    assert pulp.gwp100_kg_co2e == pytest.approx(
+        (on_site + electricity + transport + chemicals) / 816.46623, abs=5e-6)  # 0.72527
+    assert pulp.gwp_basis == "AR5" and "sodium chlorate" in pulp.derivation
+
+
+@pytest.mark.parametrize("fibre", ["bamboo", "bagasse", "wheat_straw", "recycled_fibre"])
+def test_moulded_fibre_rows_store_cellulose_carbon_apart_from_the_total(fibre: str) -> None:
+    row = BY_KEY[f"packaging.moulded_fibre.{fibre}.glo"]
+    # 0.89 kg dry fibre per kg (10-12 % moisture) x C6H10O5 carbon 72.066/162.141 x 44.009/12.011
+    assert row.biogenic_carbon_content_kg_co2 == pytest.approx(
+        0.89 * 72.066 / 162.141 * 44.009 / 12.011, abs=5e-4)  # 1.449
+    assert row.co2_biogenic_kg is None and row.unit == "kg" and row.category == "packaging"
+    assert "DERIVED" in row.name and "2.256 MJ/kg" in row.derivation

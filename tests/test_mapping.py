@@ -16,6 +16,8 @@ from lca_engine.mapping import (
     load_rules,
     map_material,
 )
+from lca_engine.product_model import PartDesign, part_inventory
+from lca_engine.scenario import build_scenario
 
 from .conftest import IPC
 
@@ -139,11 +141,81 @@ def test_bamboo_packaging_maps_to_moulded_fibre_proxy() -> None:
     material = declared(IPC / "bamboo_cushion.xml", "bamboo", "packaging")
     assert material.recycled_kind == "bio-based"
     mapping = map_material(material, RULES)
-    assert mapping.rule_id == "moulded-fibre"
-    # the rule has no separate bio-based dataset: the whole mass goes to moulded fibre
+    assert mapping.rule_id == "moulded-fibre-bamboo"
+    # the rule has no separate bio-based dataset: the whole 24.5 g goes to moulded bamboo fibre
     assert [(f.dataset, f.amount) for f in mapping.flows] == [
-        ("packaging.molded_pulp.recycled_fibre.glo", pytest.approx(0.0245))]
+        ("packaging.moulded_fibre.bamboo.glo", pytest.approx(0.0245))]
+    assert all(f.proxy for f in mapping.flows)
     assert any("not credited" in note for note in mapping.notes)
+
+
+@pytest.mark.parametrize(("name", "rule_id", "dataset"), [
+    ("Moulded bagasse pulp cushion", "moulded-fibre-bagasse",
+     "packaging.moulded_fibre.bagasse.glo"),
+    ("Sugarcane fibre tray", "moulded-fibre-bagasse", "packaging.moulded_fibre.bagasse.glo"),
+    ("Moulded wheat straw pulp end cap", "moulded-fibre-straw",
+     "packaging.moulded_fibre.wheat_straw.glo"),
+    ("Straw fibre insert", "moulded-fibre-straw", "packaging.moulded_fibre.wheat_straw.glo"),
+    ("Moulded pulp end cap", "moulded-fibre", "packaging.moulded_fibre.recycled_fibre.glo"),
+    ("Molded fiber tray", "moulded-fibre", "packaging.moulded_fibre.recycled_fibre.glo"),
+])
+def test_moulded_fibre_maps_by_fibre_source(name: str, rule_id: str, dataset: str) -> None:
+    mapping = map_material(MaterialInput(name=name, mass_g=52.5, group="Paper and board"), RULES)
+    assert mapping.rule_id == rule_id
+    assert [(f.dataset, f.amount, f.proxy) for f in mapping.flows] == [
+        (dataset, pytest.approx(0.0525), True)]
+
+
+def test_moulded_bagasse_cushion_draws_on_the_derived_bagasse_row() -> None:
+    """The bagasse row is USLCI kraft pulp (per dry kg) x 0.89 dry fibre + drying heat."""
+    factors = factor_index()
+    mapping = map_material(MaterialInput(name="Moulded bagasse cushion", mass_g=26.25,
+                                         group="Paper and board"), RULES)
+    (flow,) = mapping.flows
+    row = factors[flow.dataset]
+    pulp = factors["packaging.pulp.bleached_kraft.uslci.rna"].gwp100_kg_co2e
+    # drying: 3.75 kg water x 2.256 MJ/kg / 0.63 dryer efficiency = 13.43 MJ = 3.730 kWh of gas
+    drying = 3.75 * 2.256 / 0.63 / 3.6 * factors["heat.natural_gas.lca"].gwp100_kg_co2e
+    assert row.gwp100_kg_co2e == pytest.approx(0.89 * pulp + drying, abs=1e-5)  # 1.44053
+    assert flow.amount * row.gwp100_kg_co2e == pytest.approx(0.02625 * 1.44053, rel=1e-5)
+    # wheat straw adds the straw (USLCI incremental allocation): 22.767 kg CO2e per 1040 kg of
+    # straw, 1 / (0.575 yield x 0.85 dry matter) kg straw per dry kg of pulp, 0.89 kg per kg
+    straw = factors["packaging.moulded_fibre.wheat_straw.glo"].gwp100_kg_co2e
+    assert straw == pytest.approx(row.gwp100_kg_co2e + 0.89 * 22.767 / 1040 / (0.575 * 0.85),
+                                  abs=1e-5)  # 1.48040
+    # recovered-fibre moulded pulp: no pulp burden (cut-off), the same drying heat
+    recycled = factors["packaging.moulded_fibre.recycled_fibre.glo"]
+    assert recycled.gwp100_kg_co2e == pytest.approx(drying, abs=1e-5)  # 0.79504
+
+
+def test_mycelium_packaging_is_a_named_data_gap_not_a_silent_zero() -> None:
+    mapping = map_material(MaterialInput(name="Mycelium cushion (hemp hurd)", mass_g=30.0,
+                                         group="Natural fibre"), RULES)
+    assert mapping.rule_id == "mycelium-packaging"
+    assert not mapping.mapped and mapping.flows == ()
+    assert mapping.reason.startswith("No cited factor")
+
+
+def test_fibre_and_mycelium_packaging_end_of_life_and_the_reported_gap() -> None:
+    # 50 g moulded bagasse + 30 g mycelium; default mix 80 % WEEE recycling (collection
+    # transport only: fibre is not a plastic), 10 % incineration (transport; biogenic CO2),
+    # 10 % landfill: both on the paper landfill row, not the near-zero WEEE landfill row
+    materials = (
+        MaterialInput(name="Moulded bagasse cushion", mass_g=50.0, group="Paper and board"),
+        MaterialInput(name="Mycelium corner block", mass_g=30.0, group="Natural fibre"))
+    part = PartDesign("PKG-T", "cushions", "packaging", None, 1, 1, None, materials)
+    inventory = part_inventory(part, RULES, build_scenario())
+    assert inventory.eol_kg == {
+        "eol.recycling.weee.transport": pytest.approx(0.08 * 0.8),
+        "eol.incineration.transport": pytest.approx(0.08 * 0.1),
+        "eol.landfill.paper": pytest.approx(0.08 * 0.1),
+    }
+    # production: only the bagasse is counted; the mycelium is a gap that names its reason
+    assert [(f.input.dataset, f.input.amount) for f in inventory.flows] == [
+        ("packaging.moulded_fibre.bagasse.glo", pytest.approx(0.05))]
+    (gap,) = inventory.gaps
+    assert gap.what == "unmapped material" and "No cited factor" in gap.detail
+    assert gap.mass_g == pytest.approx(30.0)
 
 
 def test_unmapped_material_is_reported_not_dropped() -> None:

@@ -98,7 +98,7 @@ changes:
            recycled: {kind: bio-based, share: 1.0}}
   - remove: {select: {part: NB14-PKG-BAG}}
 """)
-    cushions = 2 * 0.021 * (1.17 * F["packaging.molded_pulp.recycled_fibre.glo"]
+    cushions = 2 * 0.021 * (1.17 * F["packaging.moulded_fibre.bamboo.glo"]
                             - F["packaging.epe_foam.proxy_ldpe.gb"])
     bag = -(0.01395 * F["packaging.pe_film.virgin.gb"] + 0.00005 * F["plastic.average.virgin.gb"])
     assert variant.by_stage_delta["materials"] == pytest.approx(cushions + bag, rel=REL)
