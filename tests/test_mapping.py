@@ -307,13 +307,13 @@ def test_chip_resistor_ceramic_stays_a_material_proxy() -> None:
      "polyurethane-acrylic-other-polymers"),
     ("Connector housings, LCP + 30% glass fibre", "Other thermoplastics",
      "high-performance-thermoplastics"),
-    ("Connector housing, PA9T", "Other thermoplastics", "high-performance-thermoplastics"),
+    ("Connector housing, PA9T", "Other thermoplastics", "ppa-pa9t"),
 ])
 def test_polymers_without_a_cited_factor_stay_flagged_as_proxies(name: str, group: str,
                                                                   rule_id: str) -> None:
     # issues 3 and 13: no cited cradle-to-gate factor for PBT, POM, PMMA, TPU, LCP or PA9T could
-    # be read (the rules' reasons list what was searched); the stand-in must show up as
-    # secondary proxy data
+    # be read (the rules' reasons list what was searched; PA9T borrows another PPA's figure);
+    # the stand-in must show up as secondary proxy data
     mapping = map_material(MaterialInput(name=name, mass_g=2.0, group=group), RULES)
     assert mapping.rule_id == rule_id
     assert mapping.flows and all(flow.proxy for flow in mapping.flows)
@@ -327,8 +327,12 @@ def test_polymers_without_a_cited_factor_stay_flagged_as_proxies(name: str, grou
      "plastic.pps_gf40.compound.eu", 5.43),
     # unfilled: the compound less 40 % glass fibre at USLCI E-glass 1.74601 kg CO2e/kg
     ("Coil bobbin, PPS", "pps", "plastic.pps.virgin.derived", (5.43 - 0.40 * 1.74601) / 0.60),
+    # a Celanese Zytel HTN grade's reported PCF; caught before the polyamide rules
+    ("Connector housing, PPA GF30", "ppa-polyphthalamide", "plastic.ppa.zytel_htn.glo", 4.9),
+    ("Housing, semi-aromatic polyamide (polyphthalamide)", "ppa-polyphthalamide",
+     "plastic.ppa.zytel_htn.glo", 4.9),
 ])
-def test_pps_gets_its_cited_factor_instead_of_the_polyamide_proxy(
+def test_pps_and_ppa_get_their_cited_factor_instead_of_the_polyamide_proxy(
         name: str, rule_id: str, dataset: str, kg_co2e_per_kg: float) -> None:
     mapping = map_material(MaterialInput(name=name, mass_g=2.0, group="Other thermoplastics"),
                            RULES)
@@ -355,6 +359,14 @@ def test_pps_end_of_life_burns_its_own_fossil_carbon() -> None:
                 for d in ("eol.incineration.plastic.pps_gf40", "eol.incineration.plastic.pps"))
     # 0.09 kg × 0.6 × 2.44137 + 0.09 kg × 2.44137 (C6H4S: 72.066/108.158 × 44.009/12.011)
     assert burnt == pytest.approx(0.09 * 1.6 * 2.44137, rel=1e-5)
+    # PPA and PA9T burn as the PA9T repeat unit C17H24N2O2: 204.187/288.391 × 44.009/12.011
+    ppa = PartDesign("T-PPA", "housing", "mechanical", None, 1, 1, None,
+                     (MaterialInput(name="Housing, PPA", mass_g=50.0),
+                      MaterialInput(name="Connector, PA9T", mass_g=50.0)))
+    ppa_kg = part_inventory(ppa, RULES, build_scenario()).eol_kg
+    assert ppa_kg["eol.incineration.plastic.pa9t"] == pytest.approx(0.1 * (0.8 + 0.1))
+    assert index["eol.incineration.plastic.pa9t"].gwp100_kg_co2e == pytest.approx(
+        204.187 / 288.391 * 44.009 / 12.011, abs=1e-5)  # 2.59423
 
 
 def test_ocean_bound_plastic_content_draws_on_the_obp_recyclate_row() -> None:
