@@ -265,3 +265,41 @@ def test_moulded_fibre_rows_store_cellulose_carbon_apart_from_the_total(fibre: s
         0.89 * 72.066 / 162.141 * 44.009 / 12.011, abs=5e-4)  # 1.449
     assert row.co2_biogenic_kg is None and row.unit == "kg" and row.category == "packaging"
     assert "DERIVED" in row.name and "2.256 MJ/kg" in row.derivation
+
+
+def test_ocean_bound_plastic_row_is_the_mean_of_the_two_uslci_recyclate_chains() -> None:
+    # USLCI FY21 Q3 solved over its technosphere (AR6): recycled HDPE pellet 0.71140, recycled
+    # PET pellet 1.26464 kg CO2e/kg at the US grid 'United States, excluding Alaska and Hawaii'
+    obp = BY_KEY["plastic.obp.recycled_pellet.us"]
+    assert obp.gwp100_kg_co2e == pytest.approx((0.71140 + 1.26464) / 2, abs=1e-5)  # 0.98802
+    assert (obp.gwp_basis, obp.unit, obp.category) == ("AR6", "kg", "plastic")
+    # the gas split reproduces the total with AR6 factors (fossil CH4 29.8, N2O 273)
+    assert obp.co2_fossil_kg is not None and obp.ch4_fossil_kg is not None
+    assert obp.n2o_kg is not None
+    assert obp.co2_fossil_kg + 29.8 * obp.ch4_fossil_kg + 273 * obp.n2o_kg == pytest.approx(
+        0.98802, abs=5e-5)
+    # range: rHDPE at the cleanest USLCI US grid .. rPET at the grid used
+    assert (obp.uncertainty_type, obp.min, obp.max) == (
+        "triangular", pytest.approx(0.64288), pytest.approx(1.26464))
+    for figure in ("0.71140", "1.26464", "0.49 kWh", "cut off"):
+        assert figure in obp.derivation
+    assert "coastal" in obp.scope and "USLCI" in obp.source
+
+
+def test_pps_rows_and_their_incineration_by_stoichiometry() -> None:
+    compound = BY_KEY["plastic.pps_gf40.compound.eu"]
+    neat = BY_KEY["plastic.pps.virgin.derived"]
+    assert compound.gwp100_kg_co2e == 5.43
+    # 40 % glass fibre at USLCI E-glass 1.74601 kg CO2e/kg removed: (5.43 - 0.698404) / 0.6
+    assert neat.gwp100_kg_co2e == pytest.approx((5.43 - 0.40 * 1.74601) / 0.60, abs=5e-5)
+    assert neat.gsd is not None and compound.gsd is not None
+    assert "1.74601" in neat.derivation and neat.gsd > compound.gsd
+    # C6H4S: carbon 6 × 12.011 = 72.066 of 108.158 g/mol; CO2 = 72.066/108.158 × 44.009/12.011
+    pps = BY_KEY["eol.incineration.plastic.pps"]
+    assert pps.gwp100_kg_co2e == pytest.approx(72.066 / 108.158 * 44.009 / 12.011, abs=1e-5)
+    assert pps.gwp100_kg_co2e == pytest.approx(2.44137, abs=1e-5)
+    assert pps.gwp_basis == "CO2-only" and pps.co2_fossil_kg == pps.gwp100_kg_co2e
+    gf40 = BY_KEY["eol.incineration.plastic.pps_gf40"]
+    assert gf40.gwp100_kg_co2e == pytest.approx(0.60 * 2.44137, abs=1e-5)  # resin share only
+    assert (gf40.min, gf40.max) == (pytest.approx(0.55 * 2.44137, abs=1e-5),
+                                    pytest.approx(0.70 * 2.44137, abs=1e-5))

@@ -377,17 +377,88 @@ def test_chip_resistor_ceramic_stays_a_material_proxy() -> None:
      "polyurethane-acrylic-other-polymers"),
     ("Connector housings, LCP + 30% glass fibre", "Other thermoplastics",
      "high-performance-thermoplastics"),
-    ("Bracket, PPS + 40% glass fibre", "Other thermoplastics", "high-performance-thermoplastics"),
-    ("Connector housing, PA9T", "Other thermoplastics", "high-performance-thermoplastics"),
+    ("Connector housing, PA9T", "Other thermoplastics", "ppa-pa9t"),
 ])
 def test_polymers_without_a_cited_factor_stay_flagged_as_proxies(name: str, group: str,
                                                                   rule_id: str) -> None:
-    # issue 3: no cited cradle-to-gate factor for PBT, POM, PMMA, TPU, LCP, PPS or PA9T could be
-    # read for this release; until one is, the stand-in must show up as secondary proxy data
+    # issues 3 and 13: no cited cradle-to-gate factor for PBT, POM, PMMA, TPU, LCP or PA9T could
+    # be read (the rules' reasons list what was searched; PA9T borrows another PPA's figure);
+    # the stand-in must show up as secondary proxy data
     mapping = map_material(MaterialInput(name=name, mass_g=2.0, group=group), RULES)
     assert mapping.rule_id == rule_id
     assert mapping.flows and all(flow.proxy for flow in mapping.flows)
     assert all(flow.gsd and flow.gsd > 1 for flow in mapping.flows)
+
+
+@pytest.mark.parametrize(("name", "rule_id", "dataset", "kg_co2e_per_kg"), [
+    # the maker's PPS-GF40 compound figure, as published
+    ("Bracket, PPS + 40% glass fibre", "pps-glass-filled", "plastic.pps_gf40.compound.eu", 5.43),
+    ("Lamp socket, polyphenylene sulfide GF40", "pps-glass-filled",
+     "plastic.pps_gf40.compound.eu", 5.43),
+    # unfilled: the compound less 40 % glass fibre at USLCI E-glass 1.74601 kg CO2e/kg
+    ("Coil bobbin, PPS", "pps", "plastic.pps.virgin.derived", (5.43 - 0.40 * 1.74601) / 0.60),
+    # a Celanese Zytel HTN grade's reported PCF; caught before the polyamide rules
+    ("Connector housing, PPA GF30", "ppa-polyphthalamide", "plastic.ppa.zytel_htn.glo", 4.9),
+    ("Housing, semi-aromatic polyamide (polyphthalamide)", "ppa-polyphthalamide",
+     "plastic.ppa.zytel_htn.glo", 4.9),
+])
+def test_pps_and_ppa_get_their_cited_factor_instead_of_the_polyamide_proxy(
+        name: str, rule_id: str, dataset: str, kg_co2e_per_kg: float) -> None:
+    mapping = map_material(MaterialInput(name=name, mass_g=2.0, group="Other thermoplastics"),
+                           RULES)
+    assert mapping.rule_id == rule_id
+    [flow] = mapping.flows
+    assert (flow.dataset, flow.amount, flow.proxy) == (dataset, pytest.approx(0.002), False)
+    # 2 g of PPS-GF40: 0.002 kg × 5.43 = 0.01086 kg CO2e; unfilled: 0.002 × 7.886 = 0.01577
+    factor = factor_index()[dataset]
+    assert factor.gwp100_kg_co2e == pytest.approx(kg_co2e_per_kg, abs=5e-5)
+    assert flow.amount * factor.gwp100_kg_co2e == pytest.approx(0.002 * kg_co2e_per_kg, abs=1e-7)
+
+
+def test_pps_end_of_life_burns_its_own_fossil_carbon() -> None:
+    # 100 g PPS-GF40 + 100 g unfilled PPS; default mix 80 % WEEE recycling (collection
+    # transport, then the plastic fraction is burnt), 10 % incineration, 10 % landfill
+    materials = (MaterialInput(name="Bracket, PPS GF40", mass_g=100.0),
+                 MaterialInput(name="Coil bobbin, PPS", mass_g=100.0))
+    part = PartDesign("T-PPS", "bracket", "mechanical", None, 1, 1, None, materials)
+    kg = part_inventory(part, RULES, build_scenario()).eol_kg
+    assert kg["eol.incineration.plastic.pps_gf40"] == pytest.approx(0.1 * (0.8 + 0.1))
+    assert kg["eol.incineration.plastic.pps"] == pytest.approx(0.1 * (0.8 + 0.1))
+    index = factor_index()
+    burnt = sum(kg[d] * index[d].gwp100_kg_co2e
+                for d in ("eol.incineration.plastic.pps_gf40", "eol.incineration.plastic.pps"))
+    # 0.09 kg × 0.6 × 2.44137 + 0.09 kg × 2.44137 (C6H4S: 72.066/108.158 × 44.009/12.011)
+    assert burnt == pytest.approx(0.09 * 1.6 * 2.44137, rel=1e-5)
+    # PPA and PA9T burn as the PA9T repeat unit C17H24N2O2: 204.187/288.391 × 44.009/12.011
+    ppa = PartDesign("T-PPA", "housing", "mechanical", None, 1, 1, None,
+                     (MaterialInput(name="Housing, PPA", mass_g=50.0),
+                      MaterialInput(name="Connector, PA9T", mass_g=50.0)))
+    ppa_kg = part_inventory(ppa, RULES, build_scenario()).eol_kg
+    assert ppa_kg["eol.incineration.plastic.pa9t"] == pytest.approx(0.1 * (0.8 + 0.1))
+    assert index["eol.incineration.plastic.pa9t"].gwp100_kg_co2e == pytest.approx(
+        204.187 / 288.391 * 44.009 / 12.011, abs=1e-5)  # 2.59423
+
+
+def test_ocean_bound_plastic_content_draws_on_the_obp_recyclate_row() -> None:
+    # CN15-SPK-01 speaker enclosure: 5.12 g PC/ABS with 5 % OBP (declared in the FMD comment)
+    fmd = ROOT / "bom_samples" / "consumer15" / "fmd" / "CN15-SPK-01.xml"
+    material = declared(fmd, "5% OBP")
+    assert (material.recycled_kind, material.recycled_share) == ("OBP", pytest.approx(0.05))
+    mapping = map_material(material, RULES)
+    assert mapping.rule_id == "pc-abs"
+    virgin, recycled = mapping.flows
+    assert (virgin.dataset, recycled.dataset) == ("plastic.pc_abs.virgin.gb",
+                                                  "plastic.obp.recycled_pellet.us")
+    assert (virgin.amount, recycled.amount) == (pytest.approx(0.00512 * 0.95),
+                                                pytest.approx(0.00512 * 0.05))
+    # 0.000256 kg × (0.71140 rHDPE + 1.26464 rPET) / 2 = 0.000256 × 0.98802 kg CO2e
+    obp = factor_index()["plastic.obp.recycled_pellet.us"].gwp100_kg_co2e
+    assert obp == pytest.approx((0.71140 + 1.26464) / 2, abs=1e-5)
+    assert recycled.amount * obp == pytest.approx(0.00512 * 0.05 * 0.98802, rel=1e-5)
+    # other kinds keep the rule's own recycled dataset
+    pcc = map_material(MaterialInput(name="PC/ABS, 30% PCC", mass_g=1.0, recycled_kind="PCC",
+                                     recycled_share=0.3), RULES)
+    assert pcc.flows[1].dataset == "plastic.pc_abs.pcr.gb"
 
 
 def test_forming_process_rows_carry_their_derivation() -> None:
