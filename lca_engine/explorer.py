@@ -231,8 +231,8 @@ class DesignExplorer:
             "use": {"region": scenario.use_region},
             "factory": {"region": scenario.factory_region, "pv_share": scenario.pv_share,
                         "solder": scenario.solder},
-            "distribution": {"legs": [{"mode": leg.mode, "km": leg.km, "note": leg.note}
-                                      for leg in scenario.legs]},
+            "distribution": {"legs": [{"mode": leg.mode, "km": leg.km, "share": leg.share,
+                                       "note": leg.note} for leg in scenario.legs]},
             "end_of_life": {"region": scenario.eol_region, "mix": dict(scenario.eol_mix)},
         }
         return ExplorerOptions(

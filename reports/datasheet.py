@@ -18,6 +18,25 @@ if TYPE_CHECKING:
     from lca_engine.workspace import Workspace
 
 
+def transport_by_mode(legs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The legs summarised per mode, in order of appearance, so that a route split by ``share``
+    (e.g. 62.4 % flown, 37.6 % by sea) fits the one-page sheet: a mode on one leg shows its km
+    and share; several legs of a mode show the distance per unit, Σ km × share (the sum of their
+    km when every unit travels them all)."""
+    modes: dict[str, list[dict[str, Any]]] = {}
+    for leg in legs:
+        modes.setdefault(leg["mode"], []).append(leg)
+    summary = []
+    for mode, group in modes.items():
+        if len(group) == 1:
+            summary.append({"mode": mode, "km": group[0]["km"],
+                            "share": group[0].get("share", 1.0)})
+        else:
+            summary.append({"mode": mode, "share": 1.0,
+                            "km": sum(leg["km"] * leg.get("share", 1.0) for leg in group)})
+    return summary
+
+
 def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
     bundle = gather(ws, request)
     fp = bundle.data
@@ -47,7 +66,7 @@ def build(ws: Workspace, request: ReportRequest, tr: Translator) -> Report:
         "packaging_mass_kg": fp["packaging_mass_g"] / 1000.0,
         "assembly_region": sc["factory_region"],
         "pv_share": sc["pv_share"],
-        "transport": [{"mode": leg["mode"], "km": leg["km"]} for leg in sc["legs"]],
+        "transport": transport_by_mode(sc["legs"]),
         "eol_mix": sc["eol_mix"],
         "allocation": sc["allocation"],
     }

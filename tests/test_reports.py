@@ -444,3 +444,23 @@ def test_cfp_places_the_footprint_among_published_sheets(ws, cfp, tmp_path) -> N
     assert doc["estimate"]["stages"]["use"]["lifetime_years"] == 6
     code, _, err = run_cli(ws.home.path, "benchmark", PRODUCT, "--category", "toaster")
     assert code == 1 and "category" in err
+
+
+def test_datasheet_summarises_legs_split_by_share_per_mode() -> None:
+    from reports.datasheet import transport_by_mode
+
+    legs = [{"mode": "truck", "km": 100, "share": 0.376}, {"mode": "sea", "km": 19500,
+                                                          "share": 0.376},
+            {"mode": "truck", "km": 800, "share": 0.376}, {"mode": "truck", "km": 60,
+                                                           "share": 0.624},
+            {"mode": "air", "km": 9000, "share": 0.624}, {"mode": "truck", "km": 500,
+                                                          "share": 0.624}]
+    summary = transport_by_mode(legs)
+    assert [(s["mode"], s["share"]) for s in summary] == [("truck", 1.0), ("sea", 0.376),
+                                                         ("air", 0.624)]
+    # truck per unit: 0.376 × (100 + 800) + 0.624 × (60 + 500) = 338.4 + 349.44 km
+    assert summary[0]["km"] == pytest.approx(687.84)
+    assert summary[1]["km"] == 19500 and summary[2]["km"] == 9000
+    # every unit on every leg: the sum of the km, as before shares existed
+    assert transport_by_mode([{"mode": "truck", "km": 100}, {"mode": "truck", "km": 800}]) == [
+        {"mode": "truck", "km": 900, "share": 1.0}]

@@ -178,6 +178,18 @@ def test_explorer_options(client: TestClient) -> None:
     assert options["scenario"]["factory"]["region"] == "CN-EAST"
     assert "CN" in options["regions"] and "LTS" in options["solders"]
     assert "recycled-metal" in options["recycled_kinds"]
+    # the baseline legs keep their share of units: the default flies 62.4 % and ships 37.6 %
+    legs = options["scenario"]["distribution"]["legs"]
+    assert {(leg["mode"], leg["share"]) for leg in legs} >= {("sea", 0.376), ("air", 0.624)}
+
+
+def test_explorer_accepts_a_leg_share(client: TestClient) -> None:
+    legs = [{"mode": "sea", "km": 19500, "share": 0.5}, {"mode": "air", "km": 9000, "share": 0.5}]
+    response = evaluate(client, {"scenario": {"distribution": {"legs": legs}}})
+    assert response.status_code == 200, response.text
+    bad = evaluate(client, {"scenario": {"distribution": {"legs": [
+        {"mode": "air", "km": 9000, "share": 1.5}]}}})
+    assert bad.status_code == 422
 
 
 @pytest.mark.parametrize(("changes", "expected_loc"), [

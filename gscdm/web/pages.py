@@ -115,8 +115,8 @@ def explorer_page(request: Request, product: str) -> Response:
     texts = PageTexts(request_lang(request))
     keys = ("part", "material", "material_group", "to_name", "to_group", "mass_ratio",
             "factor", "bio_based", "delete", "substitute", "replace", "remove", "scale",
-            "mode", "km", "updated", "no_changes", "saved", "compare_cmd", "load", "no_files",
-            "unreadable", "error", "computing")
+            "mode", "km", "leg_share", "updated", "no_changes", "saved", "compare_cmd", "load",
+            "no_files", "unreadable", "error", "computing")
     page_data = {"product": product, "locale": LOCALES[texts.lang].replace("_", "-"),
                  "options": options,
                  "texts": {**{key: texts(f"explorer.{key}") for key in keys},

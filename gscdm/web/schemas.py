@@ -121,6 +121,8 @@ class FactorySpec(Strict):
 class Leg(Strict):
     mode: Literal["truck", "sea", "air", "rail", "rail_diesel", "barge"]
     km: Annotated[float, Field(ge=0, le=50_000)]
+    #: share of the units that travel this leg (an air share beside a sea share)
+    share: Share | None = None
     note: Annotated[str, Field(max_length=200)] | None = None
 
 

@@ -158,9 +158,11 @@
       const tr = document.createElement("tr");
       tr.innerHTML = `<td><label class="visually-hidden" for="leg-${i}-mode">${html(T.mode)} ${i + 1}</label><select id="leg-${i}-mode">${modes}</select></td>` +
         `<td><label class="visually-hidden" for="leg-${i}-km">${html(T.km)} ${i + 1}</label><input id="leg-${i}-km" type="number" min="0" step="10" value="${attr(leg.km)}"></td>` +
+        `<td><label class="visually-hidden" for="leg-${i}-share">${html(T.leg_share)} ${i + 1}</label><input id="leg-${i}-share" type="number" min="0" max="1" step="0.01" value="${attr(leg.share ?? 1)}"></td>` +
         `<td><button type="button" aria-label="${attr(T.delete)} ${i + 1}">${html(T.delete)}</button></td>`;
       tr.querySelector("select").addEventListener("change", (e) => { leg.mode = e.target.value; schedule(); });
-      tr.querySelector("input").addEventListener("input", (e) => { leg.km = e.target.value === "" ? null : Number(e.target.value); schedule(); });
+      tr.querySelector(`#leg-${i}-km`).addEventListener("input", (e) => { leg.km = e.target.value === "" ? null : Number(e.target.value); schedule(); });
+      tr.querySelector(`#leg-${i}-share`).addEventListener("input", (e) => { leg.share = e.target.value === "" ? null : Number(e.target.value); schedule(); });
       tr.querySelector("button").addEventListener("click", () => { legs.splice(i, 1); renderLegs(); schedule(); });
       body.appendChild(tr);
     });
@@ -185,7 +187,14 @@
     if (Object.keys(factory).length) spec.factory = factory;
     const plain = (list) => JSON.stringify(list.map((l) => [l.mode, Number(l.km)]));
     if (plain(legs) !== plain(baseScenario.distribution.legs)) {
-      spec.distribution = {legs: legs.map((l) => (l.note ? {mode: l.mode, km: l.km, note: l.note} : {mode: l.mode, km: l.km}))};
+      // a leg's share (of the units that travel it) is kept: dropping it would send every
+      // unit along both the sea and the air route of the default scenario
+      spec.distribution = {legs: legs.map((l) => {
+        const leg = {mode: l.mode, km: l.km};
+        if (l.share !== undefined && l.share !== null && l.share !== 1) leg.share = l.share;
+        if (l.note) leg.note = l.note;
+        return leg;
+      })};
     }
     return Object.keys(spec).length ? [[{scenario: spec}, "sc-err"]] : [];
   }
