@@ -371,12 +371,12 @@ def test_chip_resistor_ceramic_stays_a_material_proxy() -> None:
 
 @pytest.mark.parametrize(("name", "group", "rule_id"), [
     ("USB-A tongue and SD socket body, PBT + 30% glass fibre", "Polyesters", "pbt"),
-    ("Scissor mechanisms, POM", "Other thermoplastics", "polyurethane-acrylic-other-polymers"),
-    ("Light guide plate, PMMA", "Other thermoplastics", "polyurethane-acrylic-other-polymers"),
+    ("Scissor mechanisms, POM", "Other thermoplastics", "pom"),
+    ("Light guide plate, PMMA", "Other thermoplastics", "pmma"),
     ("Rubber feet, thermoplastic polyurethane", "Other thermoplastics",
      "polyurethane-acrylic-other-polymers"),
-    ("Connector housings, LCP + 30% glass fibre", "Other thermoplastics",
-     "high-performance-thermoplastics"),
+    ("Connector housings, LCP + 30% glass fibre", "Other thermoplastics", "lcp"),
+    ("Flex substrate, polyimide", "Other thermoplastics", "high-performance-thermoplastics"),
     ("Connector housing, PA9T", "Other thermoplastics", "ppa-pa9t"),
 ])
 def test_polymers_without_a_cited_factor_stay_flagged_as_proxies(name: str, group: str,
@@ -437,6 +437,50 @@ def test_pps_end_of_life_burns_its_own_fossil_carbon() -> None:
     assert ppa_kg["eol.incineration.plastic.pa9t"] == pytest.approx(0.1 * (0.8 + 0.1))
     assert index["eol.incineration.plastic.pa9t"].gwp100_kg_co2e == pytest.approx(
         204.187 / 288.391 * 44.009 / 12.011, abs=1e-5)  # 2.59423
+
+
+def test_pom_pmma_pbt_and_lcp_burn_their_own_fossil_carbon_at_end_of_life() -> None:
+    # 100 g of each; default mix 80 % WEEE recycling (collection transport, then the plastic
+    # fraction is burnt) + 10 % incineration = 0.09 kg burnt per polymer
+    names = {"Scissor mechanism, POM": "eol.incineration.plastic.pom",
+             "Light guide plate, PMMA": "eol.incineration.plastic.pmma",
+             "Fan frame, PBT": "eol.incineration.plastic.pbt",
+             "Connector housing, LCP": "eol.incineration.plastic.lcp"}
+    part = PartDesign("T-EOL", "mechanics", "mechanical", None, 1, 1, None,
+                      tuple(MaterialInput(name=name, mass_g=100.0) for name in names))
+    kg = part_inventory(part, RULES, build_scenario()).eol_kg
+    for dataset in names.values():
+        assert kg[dataset] == pytest.approx(0.1 * (0.8 + 0.1))
+    index = factor_index()
+    co2 = 44.009 / 12.011
+    by_hand = {  # carbon mass fraction of the repeat unit × 44.009/12.011
+        "eol.incineration.plastic.pom": 12.011 / 30.026 * co2,  # CH2O: 1.46570
+        "eol.incineration.plastic.pmma": 60.055 / 100.117 * co2,  # C5H8O2: 2.19788
+        "eol.incineration.plastic.pbt": 144.132 / 220.224 * co2,  # C12H12O4: 2.39805
+        # LCP: midpoint of oxybenzoyl C7H4O2 (84.077/120.107) and oxynaphthoyl C11H6O2
+        # (132.121/170.167): (2.56490 + 2.84485) / 2 = 2.70488
+        "eol.incineration.plastic.lcp": (84.077 / 120.107 + 132.121 / 170.167) / 2 * co2,
+    }
+    for dataset, value in by_hand.items():
+        assert index[dataset].gwp100_kg_co2e == pytest.approx(value, abs=1e-5)
+    assert (index["eol.incineration.plastic.lcp"].min, index["eol.incineration.plastic.lcp"].max
+            ) == (pytest.approx(2.56490, abs=1e-5), pytest.approx(2.84485, abs=1e-5))
+    burnt = sum(kg[d] * index[d].gwp100_kg_co2e for d in by_hand)
+    assert burnt == pytest.approx(0.09 * (1.46570 + 2.19788 + 2.39805 + 2.70488), abs=1e-5)
+
+
+def test_glass_fibre_filled_compounds_are_moulded_but_fibre_products_are_not() -> None:
+    # "glass fibre" names a compound's filler: the part is still injection moulded (0.613 kWh/kg
+    # at the factory); a polyester fibre product (a felt, a textile) is not
+    scenario = build_scenario()
+    filled = PartDesign("T-GF", "fan frame", "mechanical", None, 1, 1, None,
+                        (MaterialInput(name="Fan frame, PBT + 30% glass fibre", mass_g=40.0),
+                         MaterialInput(name="Connector housings, LCP + 30% glass-fibre",
+                                       mass_g=10.0)))
+    assert part_inventory(filled, RULES, scenario).moulded_kg == pytest.approx(0.050)
+    fibre = PartDesign("T-FIB", "felt", "mechanical", None, 1, 1, None,
+                       (MaterialInput(name="Dust filter, PBT fibre felt", mass_g=5.0),))
+    assert part_inventory(fibre, RULES, scenario).moulded_kg == 0.0
 
 
 def test_ocean_bound_plastic_content_draws_on_the_obp_recyclate_row() -> None:
