@@ -171,8 +171,8 @@ def _boosted_conformal(category: str, sheets: list[Any], config: Any
         a = np.array([r[1] for r in rows])
         return {**_block(p[:, 1], p[:, 0], p[:, 2], a), "n": len(a)}
 
-    return {"gradient-boosted median + CV+ interval: total (engine use)": block(total),
-            "gradient-boosted median + CV+ interval: embodied + own use": block(own_use)}
+    return {"gradient-boosted median + CV+: total (engine use)": block(total),
+            "gradient-boosted median + CV+: embodied + own use": block(own_use)}
 
 
 def accuracy(csv_path: Path) -> dict[str, Any]:
