@@ -167,7 +167,12 @@ def _true_embodied(maker: str, weight: float) -> float:
     return 150.0 * weight ** 0.8 * MAKER_FACTOR[maker]
 
 
-def _fixture_sheets(path: Path) -> None:
+def _tec_by_year(year: int) -> float:
+    """The yearly-TEC law of the second fixture: 30 kWh in 2019, falling 20 % a year."""
+    return 30.0 * 0.8 ** (year - 2019)
+
+
+def _fixture_sheets(path: Path, *, tec_falls_by_year: bool = False) -> None:
     lines = [HEADER]
     for i in range(72):
         maker = list(MAKER_FACTOR)[i % 3]
@@ -181,8 +186,9 @@ def _fixture_sheets(path: Path) -> None:
             lines.append(f"{maker},{series},Workplace,Laptop,{total:.4f},0.2,,4.0,US,"
                          f"May {year},{weight},{screen}")
         else:      # use stage from TEC × lifetime × the engine's EU grid factor
-            total = embodied + 20.0 * 4 * EU27
-            lines.append(f"{maker},{series},Workplace,Laptop,{total:.4f},,20,4.0,EU,"
+            tec = _tec_by_year(year) if tec_falls_by_year else 20.0
+            total = embodied + tec * 4 * EU27
+            lines.append(f"{maker},{series},Workplace,Laptop,{total:.4f},,{tec:.4f},4.0,EU,"
                          f"{year}-3-1,{weight},{screen}")
     lines += [
         "Dell,Server X,Datacenter,Server,1500,,,,,May 2020,,",       # another category
@@ -261,6 +267,23 @@ def test_refit_on_a_fixture_learns_its_law(tmp_path: Path) -> None:
         pytest.approx(estimate(product, model).as_json()["p50"], rel=1e-12)
     rows = read_comparables(tmp_path / "out" / "comparables.csv")
     assert sum(r.n for r in rows) == 72
+
+
+def test_refit_chooses_the_tec_features_by_grouped_cv(tmp_path: Path) -> None:
+    """The TEC model keeps the candidate feature set of screening.yaml with the lowest
+    out-of-fold error: on sheets whose TEC falls 20 % a year it takes the year, and an estimate
+    without a TEC follows the law: 30 × 0.8² = 19.2 kWh for 2021 (and 30 kWh for 2019)."""
+    path = tmp_path / "sheets.csv"
+    _fixture_sheets(path, tec_falls_by_year=True)
+    model = refit(path, description="fixture", validate=False).model
+    tec = model.categories["laptop"].tec
+    assert tec is not None and tec.features == ("screen_in", "year")
+    for year in (2019, 2021):
+        use = estimate(validate_input({"category": "laptop", "screen_in": 14, "weight_kg": 1.4,
+                                       "year": year, "maker": "HP", "lifetime_years": 4,
+                                       "use_region": "EU"}), model).as_json()["stages"]["use"]
+        assert use["tec_kwh_per_year"] == pytest.approx(_tec_by_year(year), rel=0.02)
+        assert use["tec_basis"].startswith("estimated from screen_in, year")
 
 
 def test_refit_command_writes_to_the_home_and_estimate_uses_it(tmp_path: Path) -> None:
@@ -399,3 +422,24 @@ def test_every_estimate_is_ordered_and_adds_up(category: str, screen: float,
     # the total's quantiles lie between the sums of its parts' extreme quantiles
     assert doc["stages"]["embodied"]["p10"] + use["p10"] <= doc["p50"] <= \
         doc["stages"]["embodied"]["p90"] + use["p90"]
+
+
+def test_bench_boosted_alternative_takes_its_interval_from_inner_folds(tmp_path: Path) -> None:
+    """bench.estimate's tree alternative: a gradient-boosted median with the interval from the
+    out-of-fold residuals of inner folds (CV+). On the fixture (72 laptops, every one with a
+    lifetime and a known use location) both blocks count every sheet. With the sheet's own use
+    stage the interval holds the sheets it claims to: P10–P90 covers 60–100 % of them (a point
+    estimate without the residuals covers none). With the engine's use stage it need not: the
+    fixture's "US" sheets state a 20 % use share, which the TEC of the other half (20 kWh × 4 yr
+    × 0.38598) does not reproduce, the mismatch the real sheets show."""
+    from bench.estimate import _boosted_conformal
+
+    path = tmp_path / "sheets.csv"
+    _fixture_sheets(path)
+    config = settings()
+    blocks = _boosted_conformal("laptop", read_sheets(path, config).of("laptop"), config)
+    own = blocks["gradient-boosted median + CV+: embodied + own use"]
+    total = blocks["gradient-boosted median + CV+: total (engine use)"]
+    assert own["n"] == total["n"] == 72
+    assert 60.0 <= own["coverage_p10_p90_pct"] <= 100.0
+    assert own["mape_pct"] < 10.0 and total["mape_pct"] < 15.0

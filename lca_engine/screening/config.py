@@ -36,7 +36,8 @@ class CategorySettings(_Strict):
     size: str | None
     requires: tuple[str, ...]
     features: tuple[str, ...]
-    tec_features: tuple[str, ...]
+    #: candidate feature sets of the TEC model; grouped CV picks one (see screening.yaml)
+    tec_feature_sets: tuple[tuple[str, ...], ...] = Field(min_length=1)
     size_classes: tuple[SizeClass, ...]
     max_weight_kg: float = Field(gt=0)
 

@@ -17,6 +17,7 @@ provenance); prediction needs numpy only. scikit-learn does the fitting (``Ridge
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -231,29 +232,32 @@ def grouped_splits(groups: list[str], folds: int) -> list[tuple[np.ndarray, np.n
 
 
 def fit_log_model(products: list[ProductAttributes], y: np.ndarray, groups: list[str],
-                  features: tuple[str, ...], config: ScreeningSettings, *,
+                  feature_sets: tuple[tuple[str, ...], ...], config: ScreeningSettings, *,
                   effect_sets: tuple[tuple[str, ...], ...] | None = None) -> LinearLogModel:
-    """Choose the effect set and ridge penalty by grouped CV, keep the out-of-fold residuals of
-    the chosen pair as the error distribution, then refit on all rows."""
+    """Choose the feature set, the effect set and the ridge penalty by grouped CV (lowest
+    out-of-fold mean absolute error of log y), keep the out-of-fold residuals of the chosen
+    triple as the error distribution, then refit on all rows. Inside a nested validation this
+    runs on the outer fold's training sheets only, so every choice is made in inner folds."""
     y_log = np.log(y)
     splits = grouped_splits(groups, config.cv_folds)
     candidates = effect_sets if effect_sets is not None else config.effect_sets
-    best: tuple[float, tuple[str, ...], float, list[np.ndarray]] | None = None
-    for effects in candidates:
-        for alpha in config.ridge_alphas:
-            # residuals[k]: predictions with at most k leading effects (k = all: as fitted)
-            residuals = [np.empty(len(products)) for _ in range(len(effects) + 1)]
-            for train, test in splits:
-                sub = _model([products[i] for i in train], y_log[train], features, effects,
-                             alpha, [], config)
-                for k, r in enumerate(residuals):
-                    r[test] = y_log[test] - np.array([sub.log_center(products[i], k)
-                                                      for i in test])
-            score = float(np.mean(np.abs(residuals[-1]))) if splits else 0.0
-            if best is None or score < best[0]:
-                best = (score, effects, alpha, residuals if splits else [])
-    assert best is not None
-    _, effects, alpha, residuals = best
+    best: tuple[float, tuple[str, ...], tuple[str, ...], float, list[np.ndarray]] | None = None
+    for features, effects, alpha in itertools.product(feature_sets, candidates,
+                                                      config.ridge_alphas):
+        # residuals[k]: predictions with at most k leading effects (k = all: as fitted)
+        residuals = [np.empty(len(products)) for _ in range(len(effects) + 1)]
+        for train, test in splits:
+            sub = _model([products[i] for i in train], y_log[train], features, effects,
+                         alpha, [], config)
+            for k, r in enumerate(residuals):
+                r[test] = y_log[test] - np.array([sub.log_center(products[i], k)
+                                                  for i in test])
+        score = float(np.mean(np.abs(residuals[-1]))) if splits else 0.0
+        if best is None or score < best[0]:
+            best = (score, features, effects, alpha, residuals if splits else [])
+    if best is None:
+        raise ValueError("no candidate feature set, effect set or ridge penalty to fit")
+    _, features, effects, alpha, residuals = best
     return _model(products, y_log, features, effects, alpha, residuals, config)
 
 
@@ -262,13 +266,13 @@ def fit_category(sheets: list[PublishedSheet], spec: CategorySettings,
     products = [sheet_attributes(s) for s in sheets]
     groups = [s.family for s in sheets]
     embodied = fit_log_model(products, np.array([s.embodied_kg for s in sheets]), groups,
-                             spec.features, config)
+                             (spec.features,), config)
     with_tec = [i for i, s in enumerate(sheets) if s.yearly_tec_kwh]
     tec = None
     if len(with_tec) >= 5:
         tec = fit_log_model([products[i] for i in with_tec],
                             np.array([sheets[i].yearly_tec_kwh for i in with_tec]),
-                            [groups[i] for i in with_tec], spec.tec_features, config,
+                            [groups[i] for i in with_tec], spec.tec_feature_sets, config,
                             effect_sets=((),))
     return CategoryModel(category=category, embodied=embodied, tec=tec,
                          years=(min(s.year for s in sheets), max(s.year for s in sheets)))

@@ -208,10 +208,13 @@ def refit(csv_path: Path, *, description: str | None = None, validate: bool = Tr
                           "group offsets (maker; maker x report year) shrunk towards the "
                           "pooled level, effect set and penalty chosen by grouped CV; interval "
                           "from out-of-fold residuals under GroupKFold by product family; use "
-                          "stage = TEC x lifetime x the engine's grid factor",
+                          "stage = TEC x lifetime x the engine's grid factor, TEC given or from "
+                          "a ridge regression of log(yearly TEC) whose feature set (of the "
+                          "category's tec_feature_sets) is chosen by the same grouped CV",
                 "validation": "nested GroupKFold by product family (outer "
-                              f"{config.cv_folds} folds; penalty and residuals from inner "
-                              "folds of the training part only)" if validate else "not run"}
+                              f"{config.cv_folds} folds; effect set, penalty, TEC feature set "
+                              "and residuals from inner folds of the training part only)"
+                              if validate else "not run"}
     model = ScreeningModel(name=MODEL_NAME, version=f"{config.version}+{sheets.sha256[:8]}",
                            fitted_on=fitted_on, attribution=config.attribution,
                            training=training, validation=validation, categories=categories)
