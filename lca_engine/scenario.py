@@ -217,6 +217,20 @@ def _number(raw: dict[str, Any], path: str, low: float, high: float, where: str)
     return value
 
 
+def _distribution_legs(raw: dict[str, Any], layers: tuple[dict[str, Any], ...]
+                       ) -> list[dict[str, Any]]:
+    """The legs in force: a layer's own ``distribution.legs`` win; otherwise the defaults' legs
+    for the scenario's ``product_kind`` (``distribution_by_kind``), else the defaults' legs. A
+    modal split measured for one kind of product (laptop imports) is not carried over to
+    another."""
+    if any((layer.get("distribution") or {}).get("legs") is not None for layer in layers):
+        return list(raw["distribution"]["legs"])
+    by_kind = (raw.get("distribution_by_kind") or {}).get(raw.get("product_kind") or "")
+    if by_kind and by_kind.get("legs") is not None:
+        return list(by_kind["legs"])
+    return list((raw.get("distribution") or {}).get("legs") or [])
+
+
 def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Scenario:
     """Validate the merge of the defaults and ``layers`` (later layers win)."""
     raw = _defaults()
@@ -234,7 +248,7 @@ def build_scenario(*layers: dict[str, Any], sources: tuple[str, ...] = ()) -> Sc
                             f"(they add up to {sum(mix.values()):g})")
     legs = []
     modes = raw.get("transport_modes", {})
-    for index, leg in enumerate(raw.get("distribution", {}).get("legs") or []):
+    for index, leg in enumerate(_distribution_legs(raw, layers)):
         mode = str(leg.get("mode", ""))
         if mode not in modes:
             raise ScenarioError(f"{where}: distribution.legs[{index}].mode {mode!r} is not one "

@@ -107,6 +107,9 @@ class ScenarioLayer(StrictModel):
     part_components: dict[str, dict[str, Number | str]] | None = None
     component_datasets: dict[str, str] | None = None
     distribution: DistributionLayer | None = None
+    #: product_kind → the distribution legs of that kind when no layer but the defaults sets
+    #: distribution (e.g. notebooks' air-freight share, a statistic of laptop imports)
+    distribution_by_kind: dict[str, DistributionLayer] | None = None
     end_of_life: EndOfLifeLayer | None = None
     allocation: Literal["cut-off", "cff"] | None = None
     cff: CffLayer | None = None

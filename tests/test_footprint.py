@@ -307,3 +307,25 @@ def test_an_open_ghg_split_is_an_error(workspace: Workspace, result,  # type: ig
     assert str(caught.value) == (f"the fossil, biogenic and land-use split adds up to "
                                  f"{total + 0.5:.9g}, Brightway's total is {total:.9g}: the "
                                  "attribution is inconsistent")
+
+
+def test_default_legs_follow_the_product_kind() -> None:
+    """The 62.4 % air share is a statistic of laptop imports: notebooks get it by default, other
+    kinds (and a product of no stated kind) ship by sea, and a scenario's own legs always win."""
+    from lca_engine.scenario import build_scenario
+
+    def flown(scenario) -> float:  # type: ignore[no-untyped-def]
+        return sum(leg.share for leg in scenario.legs if leg.mode == "air")
+
+    assert flown(build_scenario({"product_kind": "notebook"}, sources=("t",))) == pytest.approx(
+        0.624)
+    for kind in ({"product_kind": "monitor"}, {}):
+        sea = build_scenario(kind, sources=("t",))
+        assert [(leg.mode, leg.km, leg.share) for leg in sea.legs] == [
+            ("truck", 100.0, 1.0), ("sea", 19500.0, 1.0), ("truck", 800.0, 1.0)]
+    own = {"product_kind": "notebook", "distribution": {"legs": [{"mode": "rail", "km": 11000}]}}
+    assert [(leg.mode, leg.km) for leg in build_scenario(own, sources=("t",)).legs] == [
+        ("rail", 11000.0)]
+    # a variant's override of another key keeps the kind's legs
+    notebook = build_scenario({"product_kind": "notebook"}, sources=("t",))
+    assert flown(notebook.with_overrides({"lifetime_years": 5}, "v")) == pytest.approx(0.624)
