@@ -21,6 +21,14 @@ whose rules are tried first. A rule says which dataset(s) a material draws on an
                    material is reported as a data gap with the rule's reason (what was searched),
                    while its rule id still routes its end of life.
 
+Filled plastic compounds ("PBT + 30% glass fibre", "PA66-GF30"): a rule with ``filler: split``
+charges the declared share of an inert filler (the rule file's ``fillers:``, e.g. glass fibre) to
+the filler's own dataset and only the resin share to the rule's dataset; the share comes from the
+declared substances (the filler's CAS) first, else from the material's name. The mapping carries
+that share so that end of life burns the resin only. ``filler: compound`` says the rule's dataset
+is already a filled compound (PPS-GF40): nothing is split. A rule without the setting ignores
+fillers (laminates, mould compounds).
+
 Every assumption (densities, thicknesses, specific energies) is a number in the rule file, so the
 derivation of each amount can be printed next to the result. A material no rule matches is never
 dropped: it comes back unmapped and the footprint reports it as a data gap.
@@ -52,6 +60,10 @@ BASIS_UNITS = {
     "cell_capacity": "kWh_capacity",
 }
 NO_FLOW_BASES = frozenset({"included", "negligible", "no_factor"})
+#: What a rule does with a declared inert filler (``filler:`` in the rule file; absent = ignore).
+FILLER_SETTINGS = frozenset({"split", "compound"})
+#: The largest filler share accepted when no ``filler_share_max`` constant is given.
+DEFAULT_FILLER_SHARE_MAX = 0.80
 #: Bases whose material stays a data gap (counted as zero, listed with the rule's reason).
 GAP_BASES = frozenset({"no_factor"})
 
@@ -100,6 +112,9 @@ class MaterialMapping:
     notes: tuple[str, ...] = ()
     #: a rule recognised the material but has no cited factor for it (basis ``no_factor``)
     gap: bool = False
+    #: mass share of inert filler split off the resin (``filler: split``): end of life charges
+    #: the rule's (polymer) datasets on the rest only, the filler goes the non-plastic way
+    filler_share: float = 0.0
 
     @property
     def mapped(self) -> bool:
@@ -132,6 +147,26 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class Filler:
+    """An inert filler of plastic compounds (rule file ``fillers:``): recognised by its CAS in the
+    declared substances, or else by a share written in the material's name."""
+
+    id: str
+    label: str  # what it is, in flow labels ("glass fibre")
+    cas: frozenset[str]
+    #: each pattern has one group, the share in percent ("30% glass fibre", "GF30")
+    name_patterns: tuple[re.Pattern[str], ...]
+    dataset: str
+
+
+@dataclass(frozen=True, slots=True)
+class FillerShare:
+    filler: Filler
+    share: float
+    source: str  # where the share was read, for the flow label
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     when: tuple[Condition, ...]  # any of these
@@ -146,6 +181,9 @@ class Rule:
     #: further flows from the same material (e.g. display glass → glass by mass *and* fab
     #: emissions by panel area); each is a rule without its own match
     also: tuple[Rule, ...] = ()
+    #: ``split``: declared inert filler to its own dataset, the rule's dataset on the resin only;
+    #: ``compound``: the dataset already is the filled compound; ``None``: fillers ignored
+    filler: str | None = None
 
     def matches(self, material: MaterialInput) -> bool:
         return any(condition.matches(material) for condition in self.when)
@@ -159,6 +197,7 @@ class RuleSet:
     version: str
     files: tuple[str, ...]
     by_id: dict[str, Rule] = field(default_factory=dict)
+    fillers: tuple[Filler, ...] = ()
     #: memo of map_material and first_rule, owned by the rule set so that it lives and dies
     #: with it (keys on ``id(rules)`` could outlive the rules and match a newer set)
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
@@ -203,6 +242,12 @@ def _rule(raw: dict[str, Any], where: str, *, nested: bool = False) -> Rule:
     recycled = raw.get("recycled") or {}
     if isinstance(recycled, str):
         recycled = {"*": recycled}
+    filler = raw.get("filler")
+    if filler is not None and filler not in FILLER_SETTINGS:
+        raise MappingError(f"{where}: filler must be one of {sorted(FILLER_SETTINGS)}, "
+                           f"not {filler!r}")
+    if filler == "split" and basis != "mass":
+        raise MappingError(f"{where}: filler: split needs basis 'mass', not {basis!r}")
     return Rule(
         id=str(raw["id"]),
         when=tuple(_condition(m, where) for m in matches),
@@ -217,7 +262,20 @@ def _rule(raw: dict[str, Any], where: str, *, nested: bool = False) -> Rule:
         also=tuple(_rule({"id": f"{raw['id']}+{i}", "reason": raw["reason"], **extra},
                          f"{where}: also[{i}]", nested=True)
                    for i, extra in enumerate(raw.get("also") or [])),
+        filler=filler,
     )
+
+
+def _filler(filler_id: str, raw: dict[str, Any], where: str) -> Filler:
+    where = f"{where}: fillers.{filler_id}"
+    patterns = tuple(p for p in (_regex(text, f"{where}.name") for text in raw.get("name") or [])
+                     if p is not None)
+    for pattern in patterns:
+        if pattern.groups != 1:
+            raise MappingError(f"{where}.name: pattern {pattern.pattern!r} must have exactly one "
+                               "group, the share in percent")
+    return Filler(filler_id, str(raw["label"]), frozenset(str(c) for c in raw.get("cas") or []),
+                  patterns, str(raw["dataset"]))
 
 
 # -- the schema of a rules file (the shipped rules and <home>/mapping_overrides.yaml) ----------
@@ -259,11 +317,22 @@ class RuleSpec(StrictModel):
     gsd: float | None = None
     source: str | None = None
     also: list[AlsoSpec] | None = None
+    filler: str | None = None
+
+
+class FillerSpec(StrictModel):
+    """An inert filler of plastic compounds (``fillers:``)."""
+
+    label: str
+    dataset: str
+    cas: list[str] | None = None
+    name: list[str] | None = None
 
 
 class RulesFile(StrictModel):
     version: str | None = None
     rules: list[RuleSpec] = Field(default_factory=list)
+    fillers: dict[str, FillerSpec] | None = None
     substance_datasets: dict[str, str] | None = None
     constants: dict[str, float] | None = None
 
@@ -286,6 +355,7 @@ def _load(stamped: tuple[tuple[Path, int], ...]) -> RuleSet:
     rules: list[Rule] = []
     substance_datasets: dict[str, str] = {}
     constants: dict[str, float] = {}
+    fillers: dict[str, Filler] = {}
     version = ""
     for path in paths:
         content = _read(path)
@@ -296,12 +366,15 @@ def _load(stamped: tuple[tuple[Path, int], ...]) -> RuleSet:
             substance_datasets.setdefault(str(cas), str(dataset))
         for name, value in (content.get("constants") or {}).items():
             constants.setdefault(str(name), float(value))
+        for filler_id, raw_filler in (content.get("fillers") or {}).items():
+            fillers.setdefault(str(filler_id), _filler(str(filler_id), raw_filler, path.name))
     ids = [r.id for r in rules]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise MappingError(f"rule ids must be unique; repeated: {sorted(duplicates)}")
     return RuleSet(tuple(rules), substance_datasets, constants, version,
-                   tuple(str(p) for p in paths), {rule.id: rule for rule in rules})
+                   tuple(str(p) for p in paths), {rule.id: rule for rule in rules},
+                   tuple(fillers.values()))
 
 
 def load_rules(home: Path | None = None) -> RuleSet:
@@ -343,13 +416,61 @@ def _split(rule: Rule, material: MaterialInput, amount: float, derivation: str,
     ]
 
 
+def filler_shares(material: MaterialInput, rules: RuleSet) -> list[FillerShare]:
+    """The declared inert-filler shares of ``material``: from the filler's CAS among the
+    declared substances first (grams ÷ material grams), else from a share in its name.
+
+    A share outside 0 to ``filler_share_max`` (0.80) is refused, naming the material and the
+    field it was read from: a malformed declaration must not quietly move the result."""
+    grams = material.mass_g or 0.0
+    limit = rules.constants.get("filler_share_max", DEFAULT_FILLER_SHARE_MAX)
+    found: list[FillerShare] = []
+    for filler in rules.fillers:
+        declared_g = sum(g for cas, g in material.substances if cas in filler.cas)
+        if declared_g > 0 and grams > 0:
+            cas = ", ".join(sorted(filler.cas))
+            share = declared_g / grams
+            field_name = f"substance CAS {cas}, {declared_g:g} g of {grams:g} g"
+        else:
+            match = next((m for m in (p.search(material.name) for p in filler.name_patterns)
+                          if m), None)
+            if match is None:
+                continue
+            share = float(match.group(1).replace(",", ".")) / 100.0
+            field_name = f"name {match.group(0)!r}"
+        if not 0.0 <= share <= limit:
+            raise MappingError(f"material {material.name!r}: {field_name} gives a "
+                               f"{filler.label} share of {share:.1%}, outside 0–{limit:.0%}")
+        if share > 0:
+            found.append(FillerShare(filler, share, field_name))
+    total = sum(f.share for f in found)
+    if total > limit:
+        raise MappingError(f"material {material.name!r}: fillers "
+                           f"{', '.join(f.source for f in found)} add up to {total:.1%}, "
+                           f"outside 0–{limit:.0%}")
+    return found
+
+
 def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialMapping:
     notes: list[str] = []
     if rule.basis in NO_FLOW_BASES:
         return MaterialMapping(material, rule.id, rule.reason, gap=rule.basis in GAP_BASES)
     grams = material.mass_g or 0.0
     flows: list[MappedFlow]
-    if rule.basis == "mass":
+    filler_share = 0.0
+    fillers = filler_shares(material, rules) if rule.filler == "split" else []
+    if fillers:
+        # the rule's dataset (and its recycled split) on the resin, each filler on its own row
+        filler_share = sum(f.share for f in fillers)
+        resin_g = grams * (1 - filler_share)
+        flows = _split(rule, material, resin_g / 1000.0,
+                       f"{grams:g} g × (1 − {filler_share:.4g} filler) = {resin_g:.4g} g resin",
+                       notes)
+        flows.extend(MappedFlow(
+            f.filler.dataset, grams * f.share / 1000.0, "all",
+            f"{grams:g} g × {f.share:.4g} {f.filler.label} (from {f.source}) = "
+            f"{grams * f.share:.4g} g") for f in fillers)
+    elif rule.basis == "mass":
         flows = _split(rule, material, grams / 1000.0, f"{grams:g} g", notes)
     elif rule.basis == "by_substance":
         flows, rest = [], grams
@@ -396,7 +517,8 @@ def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialM
         extra_mapping = apply_rule(extra, rules, material)
         flows.extend(extra_mapping.flows)
         notes.extend(n for n in extra_mapping.notes if n not in notes)
-    return MaterialMapping(material, rule.id, rule.reason, tuple(flows), tuple(notes))
+    return MaterialMapping(material, rule.id, rule.reason, tuple(flows), tuple(notes),
+                           filler_share=filler_share)
 
 
 _MEMO_LIMIT = 50_000  # bounded: a catalogue batch maps each part's materials once
@@ -454,6 +576,8 @@ def check_datasets(rules: RuleSet, units: dict[str, str]) -> list[str]:
             problems.append(f"rule {rule_id!r}: dataset {dataset!r} is per {units[dataset]}, "
                             f"basis {basis!r} needs {BASIS_UNITS[basis]}")
 
+    for filler in rules.fillers:
+        check(f"filler {filler.id}", filler.dataset, "mass")
     for rule in (r for top in rules.rules for r in (top, *top.also)):
         if rule.dataset:
             check(rule.id, rule.dataset, rule.basis)

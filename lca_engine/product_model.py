@@ -289,10 +289,16 @@ def _part_inventory(part: PartDesign, rules: RuleSet, scenario: Scenario) -> Par
     moulded = board = 0.0
     for mapping in mappings:
         kg = (mapping.material.mass_g or 0.0) / 1000.0 * units
+        # a filled compound's inert filler (glass fibre) leaves by the default, non-plastic way:
+        # only the resin share is burnt on the rule's polymer rows
+        resin_kg = kg * (1.0 - mapping.filler_share)
         for route, share in scenario.eol_mix.items():
             if share:
                 for dataset in _eol_datasets(route, mapping.rule_id, scenario):
-                    eol[dataset] = eol.get(dataset, 0.0) + kg * share
+                    eol[dataset] = eol.get(dataset, 0.0) + resin_kg * share
+                if mapping.filler_share:
+                    for dataset in _eol_datasets(route, None, scenario):
+                        eol[dataset] = eol.get(dataset, 0.0) + (kg - resin_kg) * share
         if not mapping.mapped:
             gaps_found.append(DataGap(part.part_number, "unmapped material",
                                       f"{mapping.material.name}: {mapping.reason}",

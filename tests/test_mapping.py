@@ -263,6 +263,8 @@ def test_home_override_rules_come_first(tmp_path: Path) -> None:
      r"overrides.yaml:3: unknown key 'rules\[0\]\.match\.colour' \(valid keys here: cas, "),
     ("rules:\n  - id: a\n    match: {group: x}\n    basis: mass\n    reason: r\n",
      "needs a dataset"),
+    ("rules:\n  - id: a\n    match: {group: x}\n    basis: mass\n    dataset: d\n    reason: r\n"
+     "    filler: splitt\n", "filler must be one of"),
     ("rules: [unclosed\n", "not valid YAML"),
 ])
 def test_bad_override_files_are_refused_with_the_rule_named(tmp_path: Path, content: str,
@@ -383,11 +385,13 @@ def test_polymers_without_a_cited_factor_stay_flagged_as_proxies(name: str, grou
                                                                   rule_id: str) -> None:
     # issues 3 and 13: no cited cradle-to-gate factor for PBT, POM, PMMA, TPU, LCP or PA9T could
     # be read (the rules' reasons list what was searched; PA9T borrows another PPA's figure);
-    # the stand-in must show up as secondary proxy data
+    # the stand-in must show up as secondary proxy data (the resin; a declared glass-fibre
+    # share draws on its own, non-proxy E-glass row)
     mapping = map_material(MaterialInput(name=name, mass_g=2.0, group=group), RULES)
     assert mapping.rule_id == rule_id
-    assert mapping.flows and all(flow.proxy for flow in mapping.flows)
-    assert all(flow.gsd and flow.gsd > 1 for flow in mapping.flows)
+    resin = [flow for flow in mapping.flows if flow.dataset != "glass.fibre.e_glass.us"]
+    assert resin and all(flow.proxy for flow in resin)
+    assert all(flow.gsd and flow.gsd > 1 for flow in resin)
 
 
 @pytest.mark.parametrize(("name", "rule_id", "dataset", "kg_co2e_per_kg"), [
@@ -519,3 +523,79 @@ def test_forming_process_rows_carry_their_derivation() -> None:
         pytest.approx(3.5 * 0.6205, rel=1e-5))
     for factor in (cnc, stamping, melt):
         assert factor.unit == "kg" and factor.derivation and factor.source
+
+
+def test_pbt_with_30_percent_glass_fibre_charges_resin_and_fibre_apart() -> None:
+    # 100 g "PBT + 30% glass fibre" (no substances declared: the share is read from the name)
+    material = MaterialInput(name="Fan frame, PBT + 30% glass fibre", mass_g=100.0)
+    mapping = map_material(material, RULES)
+    assert (mapping.rule_id, mapping.filler_share) == ("pbt", pytest.approx(0.3))
+    resin, fibre = mapping.flows
+    assert (resin.dataset, resin.amount) == ("plastic.pet.virgin.gb", pytest.approx(0.070))
+    assert (fibre.dataset, fibre.amount) == ("glass.fibre.e_glass.us", pytest.approx(0.030))
+    assert resin.derivation == "100 g × (1 − 0.3 filler) = 70 g resin"
+    assert fibre.derivation == "100 g × 0.3 glass fibre (from name '30% glass fibre') = 30 g"
+    index = factor_index()
+    pet = index["plastic.pet.virgin.gb"].gwp100_kg_co2e
+    glass = index["glass.fibre.e_glass.us"].gwp100_kg_co2e
+    # USLCI 'E-glass, at plant': CO2 1.6225625 + 29.8 × CH4 0.0038150 + 273 × N2O 0.0000358
+    assert glass == pytest.approx(1.6225625 + 29.8 * 0.0038150 + 273 * 0.0000358, abs=2e-5)
+    made = sum(f.amount * index[f.dataset].gwp100_kg_co2e for f in mapping.flows)
+    assert made == pytest.approx(0.070 * pet + 0.030 * 1.74601, abs=1e-6)
+    # end of life, default mix 80 % recycling / 10 % incineration / 10 % landfill: the 70 g of
+    # resin is burnt on both burning routes, the 30 g of glass takes the non-plastic rows
+    part = PartDesign("T-GF30", "fan frame", "mechanical", None, 1, 1, None, (material,))
+    kg = part_inventory(part, RULES, build_scenario()).eol_kg
+    assert kg["eol.incineration.plastic.pbt"] == pytest.approx(0.070 * (0.8 + 0.1))
+    assert kg["eol.recycling.weee.transport"] == pytest.approx((0.070 + 0.030) * 0.8)
+    assert kg["eol.incineration.transport"] == pytest.approx(0.030 * 0.1)
+    assert kg["eol.landfill.weee"] == pytest.approx((0.070 + 0.030) * 0.1)
+    burnt = kg["eol.incineration.plastic.pbt"] * index["eol.incineration.plastic.pbt"].gwp100_kg_co2e
+    assert burnt == pytest.approx(0.063 * 2.39805, abs=1e-6)  # was 0.090 × 2.39805
+
+
+def test_glass_fibre_share_from_declared_substances_beats_the_name() -> None:
+    # CN15-CAM-01 lens holder: 300 mg LCP, of which 90 mg glass fibre (CAS 65997-17-3) declared
+    material = declared(ROOT / "bom_samples" / "consumer15" / "fmd" / "CN15-CAM-01.xml",
+                        "Lens holder and barrel, LCP")
+    mapping = map_material(material, RULES)
+    assert (mapping.rule_id, mapping.filler_share) == ("lcp", pytest.approx(90 / 300))
+    resin, fibre = mapping.flows
+    assert (resin.amount, fibre.amount) == (pytest.approx(0.000210), pytest.approx(0.000090))
+    assert "from substance CAS 65997-17-3, 0.09 g of 0.3 g" in fibre.derivation
+    # the declared 2.5 g of 10 g (25 %) wins over the name's 30 %
+    named = MaterialInput(name="Fan frame, PBT + 30% glass fibre", mass_g=10.0,
+                          substances=(("24968-12-5", 7.5), ("65997-17-3", 2.5)))
+    resin, fibre = map_material(named, RULES).flows
+    assert (resin.amount, fibre.amount) == (pytest.approx(0.0075), pytest.approx(0.0025))
+
+
+def test_pps_gf40_compound_row_is_not_split_again() -> None:
+    # pps-glass-filled draws on a compound factor: 10 g stays 10 g of PPS-GF40, and its own
+    # incineration row already burns only the 60 % resin share
+    assert RULES.by_id["pps-glass-filled"].filler == "compound"
+    material = MaterialInput(name="Lamp socket, PPS GF40", mass_g=10.0,
+                             substances=(("26125-40-6", 6.0), ("65997-17-3", 4.0)))
+    mapping = map_material(material, RULES)
+    assert mapping.rule_id == "pps-glass-filled"
+    assert mapping.filler_share == 0.0
+    assert [(f.dataset, f.amount) for f in mapping.flows] == [
+        ("plastic.pps_gf40.compound.eu", pytest.approx(0.010))]
+    part = PartDesign("T-PPS", "socket", "mechanical", None, 1, 1, None, (material,))
+    kg = part_inventory(part, RULES, build_scenario()).eol_kg
+    assert kg["eol.incineration.plastic.pps_gf40"] == pytest.approx(0.010 * 0.9)
+    assert "eol.incineration.transport" not in kg
+
+
+@pytest.mark.parametrize(("material", "message"), [
+    (MaterialInput(name="Housing, PA66-GF90", mass_g=10.0),
+     r"'Housing, PA66-GF90': name 'GF90' gives a glass fibre share of 90.0%, outside 0–80%"),
+    (MaterialInput(name="Connector housing, LCP", mass_g=1.0,
+                   substances=(("81843-52-9", 0.1), ("65997-17-3", 0.9))),
+     r"'Connector housing, LCP': substance CAS 65997-17-3, 0.9 g of 1 g gives a glass fibre "
+     r"share of 90.0%"),
+])
+def test_filler_share_outside_0_to_80_percent_is_refused(material: MaterialInput,
+                                                         message: str) -> None:
+    with pytest.raises(MappingError, match=message):
+        map_material(material, RULES)
