@@ -97,7 +97,7 @@ class MappedFlow:
 
     dataset: str
     amount: float
-    fraction: str  # "virgin", "recycled" or "all"
+    fraction: str  # "virgin", "recycled", "all", or "filler" (a compound's split-off filler)
     derivation: str
     proxy: bool = False
     gsd: float | None = None  # extra uncertainty of the mapping itself (proxies)
@@ -467,7 +467,7 @@ def apply_rule(rule: Rule, rules: RuleSet, material: MaterialInput) -> MaterialM
                        f"{grams:g} g × (1 − {filler_share:.4g} filler) = {resin_g:.4g} g resin",
                        notes)
         flows.extend(MappedFlow(
-            f.filler.dataset, grams * f.share / 1000.0, "all",
+            f.filler.dataset, grams * f.share / 1000.0, "filler",
             f"{grams:g} g × {f.share:.4g} {f.filler.label} (from {f.source}) = "
             f"{grams * f.share:.4g} g") for f in fillers)
     elif rule.basis == "mass":

@@ -413,7 +413,10 @@ def _allocated(mapping: MaterialMapping, rules: RuleSet, scenario: Scenario
     recycled = rule.recycled.get(mapping.material.recycled_kind or "") or rule.recycled.get("*")
     if recycled is None or rule.dataset is None:
         return mapping.flows
-    kg = (mapping.material.mass_g or 0.0) / 1000.0
+    # a filled compound: the formula applies to its resin; the split-off filler keeps its flow
+    kg = (mapping.material.mass_g or 0.0) / 1000.0 * (1.0 - mapping.filler_share)
+    fillers = tuple(flow for flow in mapping.flows if flow.fraction == "filler")
+    resin = f" of resin ({mapping.filler_share:.4g} filler split off)" if fillers else ""
     r1 = mapping.material.recycled_share if mapping.material.recycled_kind else 0.0
     a = cff.value(cff.A, rule.id)
     r2 = cff.value(cff.R2, rule.id)
@@ -421,11 +424,12 @@ def _allocated(mapping: MaterialMapping, rules: RuleSet, scenario: Scenario
     from_recycling = r1 * a + (1 - a) * r2
     text = (f"CFF: R1 {r1:g}, A {a:g}, R2 {r2:g}, Qsin/Qp {cff.qsin_qp:g}, "
             f"Qsout/Qp {cff.qsout_qp:g}")
-    return (MappedFlow(rule.dataset, kg * virgin, "virgin", f"{kg * 1000:g} g × {virgin:.6g} "
-                       f"({text})", rule.proxy, rule.gsd),
-            MappedFlow(recycled, kg * from_recycling, "recycled", f"{kg * 1000:g} g × "
+    return (MappedFlow(rule.dataset, kg * virgin, "virgin", f"{kg * 1000:g} g{resin} × "
+                       f"{virgin:.6g} ({text})", rule.proxy, rule.gsd),
+            MappedFlow(recycled, kg * from_recycling, "recycled", f"{kg * 1000:g} g{resin} × "
                        f"{from_recycling:.6g} ({text}; ErecEoL as the recycled dataset)",
-                       rule.proxy, rule.gsd))
+                       rule.proxy, rule.gsd),
+            *fillers)
 
 
 def material_flows(design: Design, rules: RuleSet

@@ -550,7 +550,8 @@ def test_pbt_with_30_percent_glass_fibre_charges_resin_and_fibre_apart() -> None
     assert kg["eol.recycling.weee.transport"] == pytest.approx((0.070 + 0.030) * 0.8)
     assert kg["eol.incineration.transport"] == pytest.approx(0.030 * 0.1)
     assert kg["eol.landfill.weee"] == pytest.approx((0.070 + 0.030) * 0.1)
-    burnt = kg["eol.incineration.plastic.pbt"] * index["eol.incineration.plastic.pbt"].gwp100_kg_co2e
+    pbt_burnt = index["eol.incineration.plastic.pbt"].gwp100_kg_co2e
+    burnt = kg["eol.incineration.plastic.pbt"] * pbt_burnt
     assert burnt == pytest.approx(0.063 * 2.39805, abs=1e-6)  # was 0.090 × 2.39805
 
 
@@ -599,3 +600,20 @@ def test_filler_share_outside_0_to_80_percent_is_refused(material: MaterialInput
                                                          message: str) -> None:
     with pytest.raises(MappingError, match=message):
         map_material(material, RULES)
+
+
+def test_circular_footprint_formula_applies_to_the_resin_and_keeps_the_glass() -> None:
+    # PEF CFF with A 0.5, R2 0.3 and no recycled input (R1 0) on 100 g PBT + 30 % glass fibre:
+    # the 70 g of resin get virgin (1 − (1 − A)·R2·Qsout/Qp) and recycled ((1 − A)·R2), the
+    # 30 g of glass fibre stay on the E-glass row (before the fix the formula took all 100 g)
+    scenario = build_scenario({"allocation": "cff", "cff": {"A": {"*": 0.5}, "R2": {"*": 0.3}}})
+    assert scenario.cff is not None
+    qsout = scenario.cff.qsout_qp
+    part = PartDesign("T-CFF", "fan frame", "mechanical", None, 1, 1, None,
+                      (MaterialInput(name="Fan frame, PBT + 30% glass fibre", mass_g=100.0),))
+    inputs = {(f.input.dataset, f.input.label.split("]")[0].rsplit("[", 1)[1]): f.input.amount
+              for f in part_inventory(part, RULES, scenario).flows}
+    assert inputs == {
+        ("plastic.pet.virgin.gb", "virgin"): pytest.approx(0.070 * (1 - 0.5 * 0.3 * qsout)),
+        ("plastic.pet.recycled.gb", "recycled"): pytest.approx(0.070 * 0.5 * 0.3),
+        ("glass.fibre.e_glass.us", "filler"): pytest.approx(0.030)}
