@@ -59,7 +59,8 @@ def test_one_part_is_its_mass_times_its_cited_factors(result) -> None:  # type: 
 def test_cnc_yield_applies_to_the_machined_alloy_only(result) -> None:  # type: ignore[no-untyped-def]
     cover = next(p for p in result.by_part if p["part_number"] == "NB14-ACOV-01")
     expected = (0.1412 / 0.30 * F["metal.aluminium.extruded.primary.gb"]  # 6063, yield 0.3
-                + 0.0026 * F["plastic.pc.virgin.gb"]               # PC + 20 % GF window
+                + 0.0026 * 0.8 * F["plastic.pc.virgin.gb"]         # PC + 20 % GF window:
+                + 0.0026 * 0.2 * F["glass.fibre.e_glass.us"]       # resin and glass split
                 + 0.0009 * F["plastic.average.virgin.gb"]          # acrylic foam tape (proxy)
                 + 0.0005 * F["metal.copper.tube_sheet.primary.eu"]  # copper foil tape
                 + 0.0012 * F["metal.stainless_steel.scrap_route.glo"])  # SUS304 nuts

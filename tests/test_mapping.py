@@ -548,7 +548,8 @@ def test_pbt_with_30_percent_glass_fibre_charges_resin_and_fibre_apart() -> None
     kg = part_inventory(part, RULES, build_scenario()).eol_kg
     assert kg["eol.incineration.plastic.pbt"] == pytest.approx(0.070 * (0.8 + 0.1))
     assert kg["eol.recycling.weee.transport"] == pytest.approx((0.070 + 0.030) * 0.8)
-    assert kg["eol.incineration.transport"] == pytest.approx(0.030 * 0.1)
+    # the whole 100 g travels to the incineration plant; only the resin burns
+    assert kg["eol.incineration.transport"] == pytest.approx((0.070 + 0.030) * 0.1)
     assert kg["eol.landfill.weee"] == pytest.approx((0.070 + 0.030) * 0.1)
     pbt_burnt = index["eol.incineration.plastic.pbt"].gwp100_kg_co2e
     burnt = kg["eol.incineration.plastic.pbt"] * pbt_burnt
@@ -585,7 +586,7 @@ def test_pps_gf40_compound_row_is_not_split_again() -> None:
     part = PartDesign("T-PPS", "socket", "mechanical", None, 1, 1, None, (material,))
     kg = part_inventory(part, RULES, build_scenario()).eol_kg
     assert kg["eol.incineration.plastic.pps_gf40"] == pytest.approx(0.010 * 0.9)
-    assert "eol.incineration.transport" not in kg
+    assert kg["eol.incineration.transport"] == pytest.approx(0.010 * 0.1)  # to the plant
 
 
 @pytest.mark.parametrize(("material", "message"), [
