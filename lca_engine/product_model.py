@@ -386,7 +386,8 @@ def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Sc
             part_number=part.part_number, material=model_flow.component,
             rule_id=f"electronics:{model_flow.component}",
             units_per_product=part.units_per_product, proxy=False,
-            input=Input(model_flow.dataset, model_flow.amount, model_flow.label)))
+            input=Input(model_flow.dataset, model_flow.amount, model_flow.label,
+                        model_flow.gsd)))
     return kept
 
 
