@@ -90,7 +90,7 @@ def test_die_memory_and_oled_flows_carry_their_pedigree_and_stated_gsd() -> None
     at_5nm = die_flows(DieSpec(name="SoC", ic_class="soc", area_mm2=180, node="5nm"),
                        SETTINGS, TW)
     assert at_5nm[1].gsd == pytest.approx(math.exp(elasticity * math.log(2.03)))
-    # memory.yaml ddr5-16gb-d1z: newer dies up to 40 % denser, the 95 % bound: sqrt(1.4) = 1.18
+    # memory.yaml ddr5-16gb-d1z: die area overstated by up to 40 %, as the 95 % bound: √1.4 = 1.18
     dram = MemorySpec(kind="dram", capacity_gb=16, generation="ddr5-16gb-d1z")
     assert memory_flows(dram, "die-area")[0].gsd == 1.18
     # on the per-GB bases the amount is the capacity (exact); tlc-176l states no two-sided spread
