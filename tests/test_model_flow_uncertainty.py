@@ -149,3 +149,30 @@ def test_the_monte_carlo_spread_of_a_display_fab_is_the_amounts_and_the_grids_co
         assert abs(math.log(got / expected)) < 4 * error, (percent, got, expected)
     # P95/P50 ≈ gsd_combined^1.645 (2.397), far from the grid's alone (1.258)
     assert u.p95 / u.p50 == pytest.approx(math.exp(Z95 * sigma), rel=0.05)
+
+
+def test_inputs_of_one_activity_with_different_gsd_are_written_as_one_exchange() -> None:
+    """Brightway sums duplicate exchanges into one matrix entry in float32, which the compiled
+    product cannot reproduce (the sample monitor's panel part, with six grid inputs of different
+    gsd, was 2e-9 off): the writer merges them, with one lognormal standing for the sum.
+    2.0 (gsd 1.5) + 1.0 (exact) = 3.0; V = 2² × e^{s²}(e^{s²} − 1), s = ln 1.5 → V = 0.842470;
+    x = (1 + sqrt(1 + 4V/3²)) / 2 = 1.086181; σ = sqrt(ln x) = 0.287520 (gsd 1.333)."""
+    from lca_engine.product_model import _merged, exchange_key
+
+    s = math.log(1.5)
+    variance = 4 * math.exp(s * s) * (math.exp(s * s) - 1)
+    assert variance == pytest.approx(0.842470, abs=1e-6)
+    x = (1 + math.sqrt(1 + 4 * variance / 9)) / 2
+    assert math.sqrt(math.log(x)) == pytest.approx(0.287520, abs=1e-6)
+    written = _merged([
+        {"input": ("db", "grid"), "amount": 2.0, "type": "technosphere",
+         "uncertainty type": 2, "loc": math.log(2.0), "scale": s},
+        {"input": ("db", "grid"), "amount": 1.0, "type": "technosphere"},
+        {"input": ("db", "grid"), "amount": -0.5, "type": "technosphere"}])  # a credit stays apart
+    assert [e["amount"] for e in written] == [3.0, -0.5]
+    assert written[0]["loc"] == pytest.approx(math.log(3.0))
+    assert written[0]["scale"] == pytest.approx(0.287520, abs=1e-6)
+    assert "scale" not in written[1]
+    # the compiled product groups its rows by the same key: input and sign, not the gsd
+    assert exchange_key("grid", 2.0, 1.5) == exchange_key("grid", 1.0, None) != \
+        exchange_key("grid", -0.5, None)
