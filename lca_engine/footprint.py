@@ -152,7 +152,9 @@ _quiet_empty_methods = quiet_empty_methods
 
 #: How the Monte Carlo centre relates to the deterministic total (issue 12 item 7).
 CENTRE_CONVENTION = (
-    "Cited factors are lognormal medians: the deterministic total is the sum of those medians. "
+    "Cited factors, and the amounts with a stated uncertainty of their own (proxy mappings, the "
+    "electronics models' parameters), are lognormal medians: the deterministic total is the sum "
+    "of those medians. "
     "A lognormal's mean is its median × exp(σ²/2), and a sum of skewed draws has its median "
     "above the sum of the medians, so the Monte Carlo P50 and mean lie above the deterministic "
     "total (see mean_over_deterministic). The gases of one background factor are drawn "

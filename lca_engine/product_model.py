@@ -392,7 +392,8 @@ def _electronics_flows(part: PartDesign, flows: list[MaterialFlow], scenario: Sc
             part_number=part.part_number, material=model_flow.component,
             rule_id=f"electronics:{model_flow.component}",
             units_per_product=part.units_per_product, proxy=False,
-            input=Input(model_flow.dataset, model_flow.amount, model_flow.label)))
+            input=Input(model_flow.dataset, model_flow.amount, model_flow.label,
+                        model_flow.gsd)))
     return kept
 
 
@@ -525,33 +526,62 @@ def _exchange(database: str, code: str, amount: float, gsd: float | None = None
     return exchange
 
 
-def exchange_key(dataset: str, amount: float, gsd: float | None) -> tuple[str, float, bool]:
-    """What makes two inputs of one activity one written exchange: the same input, the same
-    uncertainty and the same sign (``_activity`` merges them; ``compiled`` groups its rows by
-    the same key)."""
-    return dataset, float(gsd or 1.0) if amount > 0 else 1.0, amount > 0
+def exchange_key(dataset: str, amount: float, gsd: float | None = None) -> tuple[str, bool]:
+    """What makes two inputs of one activity one written exchange: the same input and the same
+    sign (``_merged`` merges them; ``compiled`` groups its rows by the same key). Inputs with
+    different uncertainties are merged too: Brightway would sum two exchanges into one matrix
+    entry itself, in float32. ``gsd`` is accepted for the callers' symmetry and not part of
+    the key."""
+    del gsd
+    return dataset, amount > 0
+
+
+def merged_sigma(parts: list[tuple[float, float]]) -> float:
+    """ln gsd of one lognormal standing for a sum of independent lognormal amounts
+    ``(median a_i, σ_i)`` (σ 0: exact), centred on the sum A of the medians: its variance
+    A²·x·(x − 1), x = exp(σ²), is matched to Σ a_i²·exp(σ_i²)·(exp(σ_i²) − 1), so
+    x = (1 + sqrt(1 + 4V/A²)) / 2. Only Brightway's own sampling of the written product uses it;
+    the compiled Monte Carlo draws every input on its own (``lca_engine.compiled``)."""
+    total = math.fsum(a for a, _ in parts)
+    variance = math.fsum(a * a * math.exp(s * s) * math.expm1(s * s) for a, s in parts if s > 0)
+    if total <= 0 or variance <= 0:
+        return 0.0
+    x = (1.0 + math.sqrt(1.0 + 4.0 * variance / (total * total))) / 2.0
+    return math.sqrt(math.log(x))
 
 
 def _merged(exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One exchange per (input, uncertainty, sign), its amount the float64 sum of the inputs
-    and its comment theirs joined. Brightway would otherwise sum duplicate exchanges itself, in
-    float32 and in an order its sparse-matrix code does not fix, so the stored amount could
-    not be reproduced exactly by the compiled product (``lca_engine.compiled``)."""
+    """One exchange per (input, sign), its amount the float64 sum of the inputs, its comment
+    theirs joined and its uncertainty the lognormal of ``merged_sigma``. Brightway would
+    otherwise sum duplicate exchanges itself, in float32 and in an order its sparse-matrix code
+    does not fix, so the stored amount could not be reproduced exactly by the compiled product
+    (``lca_engine.compiled``)."""
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    spreads: dict[tuple[Any, ...], list[tuple[float, float]]] = {}
     for exchange in exchanges:
-        scale = exchange.get("scale")
-        gsd = math.exp(scale) if scale is not None else None
-        key = (exchange["input"], *exchange_key("", exchange["amount"], gsd)[1:])
+        key = (exchange["input"], *exchange_key("", exchange["amount"])[1:])
+        spread = (exchange["amount"], float(exchange.get("scale") or 0.0))
         kept = merged.get(key)
         if kept is None:
             merged[key] = dict(exchange)
+            spreads[key] = [spread]
             continue
+        spreads[key].append(spread)
         kept["amount"] += exchange["amount"]
-        if "loc" in kept:
-            kept["loc"] = math.log(kept["amount"])
         if exchange.get("comment"):
             kept["comment"] = "; ".join(c for c in (kept.get("comment"), exchange["comment"])
                                         if c)
+    for key, parts in spreads.items():
+        if len(parts) == 1 or not any(s for _, s in parts):
+            continue
+        kept = merged[key]
+        sigma = merged_sigma(parts) if kept["amount"] > 0 else 0.0
+        if sigma > 0:
+            kept.update({"uncertainty type": 2, "loc": math.log(kept["amount"]),
+                         "scale": sigma})
+        else:
+            for field in ("uncertainty type", "loc", "scale"):
+                kept.pop(field, None)
     return list(merged.values())
 
 

@@ -8,15 +8,20 @@ wafer, with the negative-binomial yield
 and charges per processed cm²: ``EPA(n)`` kWh of electricity at the fab's grid, the node's
 process-gas emissions at the stated abatement level, and the wafer materials (ACT Table 1). The
 numbers live in ``data/electronics/dies.yaml`` and the cited background rows.
+
+Each flow carries the uncertainty of its amount: the wafer area the spread of ``D0`` through the
+yield's elasticity ``D0·A / (1 + D0·A/alpha)``, the fab electricity that and the spread of
+``EPA(n)`` (both pedigree-derived in dies.yaml).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 
 from ._data import load
-from .flows import ModelFlow
+from .flows import ModelFlow, combined_gsd, stated_gsd
 from .spec import DieSpec, ElectronicsSettings
 
 
@@ -31,6 +36,8 @@ class Node:
     defect_density_per_cm2: float
     defect_density_basis: str
     process_gases: dict[float, str]  # abatement level → background dataset per cm²
+    fab_kwh_gsd: float | None = None
+    defect_density_gsd: float | None = None
 
 
 @cache
@@ -39,7 +46,10 @@ def nodes() -> dict[str, Node]:
     return {name: Node(name, float(raw["fab_kwh_per_cm2"]),
                        float(raw["defect_density_per_cm2"]),
                        " ".join(str(raw["defect_density_basis"]).split()),
-                       {float(k): str(v) for k, v in raw["process_gases"].items()})
+                       {float(k): str(v) for k, v in raw["process_gases"].items()},
+                       stated_gsd(raw.get("fab_kwh_gsd"), f"dies.yaml: {name}.fab_kwh_gsd"),
+                       stated_gsd(raw.get("defect_density_gsd"),
+                                  f"dies.yaml: {name}.defect_density_gsd"))
             for name, raw in data["nodes"].items()}
 
 
@@ -55,6 +65,17 @@ def negative_binomial_yield(area_cm2: float, defect_density_per_cm2: float,
                             alpha: float) -> float:
     """Share of good dies: (1 + D0 · A / alpha) ^ −alpha."""
     return float((1.0 + defect_density_per_cm2 * area_cm2 / alpha) ** -alpha)
+
+
+def wafer_area_gsd(area_cm2: float, defect_density_per_cm2: float, alpha: float,
+                   defect_density_gsd: float | None) -> float | None:
+    """The spread of the processed wafer area per good die, A / Y, from the spread of D0: its
+    elasticity d ln(A/Y) / d ln D0 = D0·A / (1 + D0·A/alpha) times ln gsd(D0), to first order."""
+    if defect_density_gsd is None or defect_density_gsd <= 1.0:
+        return None
+    defects = defect_density_per_cm2 * area_cm2
+    elasticity = defects / (1.0 + defects / alpha)
+    return math.exp(elasticity * math.log(defect_density_gsd))
 
 
 def node_of(die: DieSpec, settings: ElectronicsSettings) -> Node:
@@ -80,12 +101,15 @@ def die_flows(die: DieSpec, settings: ElectronicsSettings, grid_dataset: str
              f" = {wafer_cm2:.4g} cm² of processed wafer")
     gases = node.process_gases[settings.process_gas_abatement]
     component = f"die:{die.ic_class}"
+    wafer_gsd = wafer_area_gsd(area_cm2, d0, alpha, node.defect_density_gsd)
     return [
         ModelFlow(grid_dataset, wafer_cm2 * node.fab_kwh_per_cm2,
                   f"{basis} × {node.fab_kwh_per_cm2:g} kWh/cm² fab electricity "
-                  f"({settings.fab_region} grid)", component),
+                  f"({settings.fab_region} grid)", component,
+                  combined_gsd(node.fab_kwh_gsd, wafer_gsd)),
         ModelFlow(gases, wafer_cm2,
                   f"{basis} × process gases at {settings.process_gas_abatement:.0%} abatement",
-                  component),
-        ModelFlow(wafer_materials_dataset(), wafer_cm2, f"{basis} × wafer materials", component),
+                  component, wafer_gsd),
+        ModelFlow(wafer_materials_dataset(), wafer_cm2, f"{basis} × wafer materials", component,
+                  wafer_gsd),
     ]

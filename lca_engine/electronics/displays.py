@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from ._data import load
-from .flows import ModelFlow
+from .flows import ModelFlow, stated_gsd
 from .spec import DisplaySpec, ElectronicsSettings
 
 SQUARE_INCH_M2 = 0.0254**2
@@ -44,12 +44,13 @@ def display_flows(spec: DisplaySpec, settings: ElectronicsSettings, grid_dataset
             "model) or add a cited row")
     area = active_area_m2(spec.diagonal_in, spec.aspect)
     kwh = float(data["fab_kwh_per_m2"])
+    kwh_gsd = stated_gsd(data.get("fab_kwh_gsd"), f"displays.yaml: {spec.technology}.fab_kwh_gsd")
     abatement = settings.display_fgas_abatement
     basis = f"{spec.diagonal_in:g}-inch {spec.aspect} {spec.technology.upper()} = {area:.5f} m²"
     return [
         ModelFlow(grid_dataset, area * kwh,
                   f"{basis} × {kwh:g} kWh/m² panel fab electricity "
-                  f"({settings.display_fab_region} grid)", "display"),
+                  f"({settings.display_fab_region} grid)", "display", kwh_gsd),
         ModelFlow(str(data["fuels_dataset"]), area, f"{basis} × fab fuel combustion", "display"),
         ModelFlow(str(data["fgas_dataset"]), area * (1.0 - abatement),
                   f"{basis} × (1 − {abatement:g} abatement) × IPCC Tier 1 F-gases", "display"),

@@ -57,4 +57,4 @@ def package_flows(die: DieSpec) -> list[ModelFlow]:
     return [ModelFlow(f.dataset, f.amount,
                       f"{die.count} × {package.type} substrate of {die.name} "
                       f"({package.substrate_mm2:g} mm², {package.layers} layers): {f.label}",
-                      f"package:{package.type}") for f in flows]
+                      f"package:{package.type}", f.gsd) for f in flows]
