@@ -133,7 +133,7 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                      float(flow.input.gsd or 1.0) if flow.input.amount > 0 else 1.0,
                      flow.proxy, (flow.part_number, flow.material, flow.input.dataset)))
         holders.append((f"part:{flow.part_number}",
-                        *exchange_key(flow.input.dataset, flow.input.amount, flow.input.gsd)))
+                        *exchange_key(flow.input.dataset, flow.input.amount)))
     indirect: dict[str, list[tuple[str, float]]] | None = None
     for stage, inputs in model.stages.items():
         for item in inputs:
@@ -149,12 +149,12 @@ def compile_model(model: ProductModel, solver: Solver) -> CompiledProduct:
                     rows.append((dataset, item.amount, share, True, STAGE_INDEX[stage], -1, -1,
                                  1.0, False, (item.dataset, stage, dataset)))
                     holders.append((f"stage:{stage}", f"{item.dataset}>{dataset}",
-                                    *exchange_key("", item.amount, None)[1:]))
+                                    *exchange_key("", item.amount)[1:]))
             else:
                 rows.append((item.dataset, item.amount, 1.0, False, STAGE_INDEX[stage], -1, -1,
                              float(item.gsd or 1.0) if item.amount > 0 else 1.0, False,
                              ("", stage, item.dataset)))
-                holders.append((f"stage:{stage}", *exchange_key(item.dataset, item.amount, None)))
+                holders.append((f"stage:{stage}", *exchange_key(item.dataset, item.amount)))
     columns = list(zip(*rows, strict=True)) if rows else [()] * 10
     datasets = list(columns[0])
     exchange = np.array(columns[1], dtype=float)

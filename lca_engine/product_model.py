@@ -526,13 +526,11 @@ def _exchange(database: str, code: str, amount: float, gsd: float | None = None
     return exchange
 
 
-def exchange_key(dataset: str, amount: float, gsd: float | None = None) -> tuple[str, bool]:
+def exchange_key(dataset: str, amount: float) -> tuple[str, bool]:
     """What makes two inputs of one activity one written exchange: the same input and the same
     sign (``_merged`` merges them; ``compiled`` groups its rows by the same key). Inputs with
     different uncertainties are merged too: Brightway would sum two exchanges into one matrix
-    entry itself, in float32. ``gsd`` is accepted for the callers' symmetry and not part of
-    the key."""
-    del gsd
+    entry itself, in float32."""
     return dataset, amount > 0
 
 

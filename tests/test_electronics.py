@@ -163,15 +163,21 @@ def test_end_of_life_of_300_g_of_mixed_plastics() -> None:
     # figure ships (defaults.yaml eol_datasets, background README known gaps)
 
 
-def test_end_of_life_of_a_battery_treats_its_cells_without_credits() -> None:
-    # 100 g of cell materials (cathode, anode, separator: the `cell-` rules) and a 3 g BMS laminate
+def _battery_pack(part_number: str) -> PartDesign:
+    """100 g of cell materials (cathode, anode, separator: the `cell-` rules) and a 3 g BMS
+    laminate, as one battery pack."""
     materials = tuple(MaterialInput(name=name, mass_g=grams, group=group, part_category="battery")
                       for name, grams, group in (
         ("Cathode coating, NMC622 with carbon black and PVDF", 60.0, "Other inorganic materials"),
         ("Anode coating, artificial graphite with SBR and CMC", 35.0, "Other inorganic materials"),
         ("Separator, polyethylene film", 5.0, "Polyolefins"),
         ("BMS PCB laminate FR-4", 3.0, "Plastics")))
-    part = PartDesign("T-7", "battery pack", "battery", None, 1, 1, None, materials)
+    return PartDesign(part_number, "battery pack", "battery", None, 1, 1, None, materials)
+
+
+def test_end_of_life_of_a_battery_treats_its_cells_without_credits() -> None:
+    # 100 g of cell materials (cathode, anode, separator: the `cell-` rules) and a 3 g BMS laminate
+    part = _battery_pack("T-7")
     cut_off = part_inventory(part, load_rules(), build_scenario()).eol_kg
     # recycling (80 %): every kg is collected; the cells go to hydrometallurgical recycling
     assert cut_off["eol.treatment.battery.li_ion.hydrometallurgical"] == pytest.approx(0.1 * 0.8)
@@ -426,13 +432,7 @@ def test_without_counts_mlccs_stay_per_kg_and_an_unknown_case_size_is_refused() 
 
 
 def test_battery_cells_on_the_capacity_basis_and_on_the_cell_mass_basis() -> None:
-    materials = tuple(MaterialInput(name=name, mass_g=grams, group=group, part_category="battery")
-                      for name, grams, group in (
-        ("Cathode coating, NMC622 with carbon black and PVDF", 60.0, "Other inorganic materials"),
-        ("Anode coating, artificial graphite with SBR and CMC", 35.0, "Other inorganic materials"),
-        ("Separator, polyethylene film", 5.0, "Polyolefins"),
-        ("BMS PCB laminate FR-4", 3.0, "Plastics")))
-    part = PartDesign("T-5", "battery pack", "battery", None, 1, 1, None, materials)
+    part = _battery_pack("T-5")
 
     def cells(scenario):  # type: ignore[no-untyped-def]
         return [f for f in part_inventory(part, load_rules(), scenario).flows
